@@ -1,0 +1,28 @@
+// The composition root's shared pieces: config parsed once, the logger, and opening ClickHouse migrated.
+import { type Config, loadConfig, readEnv } from '../infra/config.ts'
+import { type ClickHouse, openClickHouse } from '../infra/clickhouse/client.ts'
+import { migrate } from '../infra/clickhouse/migrate.ts'
+import { createLogger, type Logger } from '../infra/logger.ts'
+
+export interface Context {
+  config: Config
+  log: Logger
+}
+
+/** Reads env (+ .env) once and builds the logger. Throws ConfigError naming the bad variable. */
+export function createContext(name: string): Context {
+  const config = loadConfig(readEnv(process.env, process.cwd()))
+  return { config, log: createLogger({ level: config.logLevel, name }) }
+}
+
+/** Opens ClickHouse and applies pending migrations (done at every start). */
+export async function openMigrated(ctx: Context, command: string): Promise<ClickHouse> {
+  const ch = await openClickHouse(ctx.config.clickhouse, { command })
+  try {
+    await migrate(ch, { log: ctx.log })
+    return ch
+  } catch (err) {
+    await ch.close()
+    throw err
+  }
+}

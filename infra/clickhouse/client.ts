@@ -1,0 +1,209 @@
+// One factory for ClickHouse access: the embedded chDB engine (default) or a server over HTTP,
+// both behind the official @clickhouse/client API. The chDB traps from ARCHITECTURE.md are handled here.
+import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import path from 'node:path'
+import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client'
+import type { ClickHouseConfig } from '../config.ts'
+import { ClickHouseUnavailableError, DataPathLockedError, errorMessage } from '../errors.ts'
+
+/** Settings every query runs with. Kept at client level: chDB makes per-query settings stick to the connection. */
+export const CLIENT_SETTINGS: ClickHouseSettings = {
+  output_format_json_quote_64bit_integers: 1,
+  date_time_input_format: 'best_effort',
+}
+
+/** An open ClickHouse, whatever the transport. */
+export interface ClickHouse {
+  readonly client: ClickHouseClient
+  readonly kind: 'embedded' | 'server'
+  /** Database holding Nhịp's tables; SQL names tables as `${database}.table`. */
+  readonly database: string
+  /** Human description for logs: the data path or the server URL without credentials. */
+  readonly where: string
+  /**
+   * Streams the rows of a big read without buffering the whole result
+   * (chDB's `client.query().stream()` buffers; `chdb.queryStream` does not).
+   */
+  streamRows<T = Record<string, unknown>>(sql: string): AsyncIterable<T>
+  close(): Promise<void>
+}
+
+/** Who holds an embedded data path: written next to it so a second process can say whom to stop. */
+interface OwnerRecord {
+  pid: number
+  command: string
+  startedAt: string
+}
+
+function ownerFile(dataPath: string): string {
+  return `${dataPath}.owner.json`
+}
+
+function readOwner(dataPath: string): OwnerRecord | undefined {
+  try {
+    return JSON.parse(readFileSync(ownerFile(dataPath), 'utf8')) as OwnerRecord
+  } catch {
+    return undefined
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** PID written by the ClickHouse engine into `<path>/status` while it holds the path. */
+function enginePid(dataPath: string): number | undefined {
+  try {
+    const m = /PID:\s*(\d+)/.exec(readFileSync(path.join(dataPath, 'status'), 'utf8'))
+    return m?.[1] ? Number(m[1]) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+function lockedError(dataPath: string, pid: number | undefined, cause?: unknown): DataPathLockedError {
+  const owner = readOwner(dataPath)
+  const who =
+    owner && (pid === undefined || owner.pid === pid)
+      ? `process ${owner.pid} (\`${owner.command}\`, since ${owner.startedAt})`
+      : pid !== undefined
+        ? `process ${pid}`
+        : 'another process'
+  return new DataPathLockedError(
+    `the embedded ClickHouse data at ${dataPath} is in use by ${who}; chDB allows one process per data path. ` +
+      'Stop that process (Ctrl-C or kill its PID), or run this command through it (`nhip sql` talks to a running ' +
+      '`nhip start`), or set NHIP_DATA_DIR to another directory, or set CLICKHOUSE_URL to use a ClickHouse server.',
+    cause,
+  )
+}
+
+async function* splitJsonLines<T>(chunks: AsyncIterable<{ text(): string }>): AsyncIterable<T> {
+  let rest = ''
+  for await (const chunk of chunks) {
+    const text = rest + chunk.text()
+    const lines = text.split('\n')
+    rest = lines.pop() ?? ''
+    for (const line of lines) if (line) yield JSON.parse(line) as T
+  }
+  if (rest.trim()) yield JSON.parse(rest) as T
+}
+
+async function openEmbedded(cfg: Extract<ClickHouseConfig, { kind: 'embedded' }>, command: string): Promise<ClickHouse> {
+  mkdirSync(cfg.path, { recursive: true })
+  // Check first: opening a held path makes the engine print a raw exception on stderr.
+  const holder = enginePid(cfg.path)
+  if (holder !== undefined && holder !== process.pid && isAlive(holder)) throw lockedError(cfg.path, holder)
+
+  // chdb is loaded lazily so server-mode processes never load the native engine.
+  const { createChdbConnection } = await import('chdb/connection')
+  let connection: ReturnType<typeof createChdbConnection>
+  try {
+    connection = createChdbConnection({ path: cfg.path })
+  } catch (err) {
+    const holderNow = enginePid(cfg.path)
+    if (holderNow !== undefined && holderNow !== process.pid) throw lockedError(cfg.path, holderNow, err)
+    throw new ClickHouseUnavailableError(`cannot open the embedded ClickHouse at ${cfg.path}: ${errorMessage(err)}`, err)
+  }
+  writeFileSync(
+    ownerFile(cfg.path),
+    JSON.stringify({ pid: process.pid, command, startedAt: new Date().toISOString() } satisfies OwnerRecord),
+  )
+  // createClient's public type does not list `connection` yet (chdb ships ahead of the client's types).
+  const client = createClient({
+    connection,
+    clickhouse_settings: CLIENT_SETTINGS,
+    log: { level: ClickHouseLogLevel.OFF },
+  } as unknown as Parameters<typeof createClient>[0])
+  let closed = false
+  return {
+    client,
+    kind: 'embedded',
+    database: cfg.database,
+    where: cfg.path,
+    streamRows: <T>(sql: string) => splitJsonLines<T>(connection.chdb.queryStream(sql, { format: 'JSONEachRow' })),
+    async close() {
+      if (closed) return
+      closed = true
+      await client.close()
+      const owner = readOwner(cfg.path)
+      if (owner?.pid === process.pid) rmSync(ownerFile(cfg.path), { force: true })
+    },
+  }
+}
+
+function redactUrl(url: string): string {
+  const u = new URL(url)
+  u.username = ''
+  u.password = ''
+  return u.toString()
+}
+
+async function openServer(cfg: Extract<ClickHouseConfig, { kind: 'server' }>): Promise<ClickHouse> {
+  const client = createClient({
+    url: cfg.url,
+    username: cfg.username,
+    password: cfg.password,
+    request_timeout: 300_000,
+    // Long analyst queries behind proxies: progress headers keep the connection alive.
+    clickhouse_settings: { ...CLIENT_SETTINGS, send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' },
+    // Failures surface as our typed errors; the client's own console logging would duplicate them unstructured.
+    log: { level: ClickHouseLogLevel.OFF },
+    ...(cfg.caFile && existsSync(cfg.caFile) ? { tls: { ca_cert: readFileSync(cfg.caFile) } } : {}),
+  })
+  const where = redactUrl(cfg.url)
+  const timeout = new Promise<{ success: false; error: Error }>((resolve) =>
+    setTimeout(
+      () => resolve({ success: false, error: new Error(`no answer within ${cfg.connectTimeoutMs} ms`) }),
+      cfg.connectTimeoutMs,
+    ).unref(),
+  )
+  const ping = await Promise.race([client.ping(), timeout])
+  if (!ping.success) {
+    await client.close().catch(() => undefined)
+    throw new ClickHouseUnavailableError(`cannot reach ClickHouse at ${where}: ${errorMessage(ping.error)}`, ping.error)
+  }
+  return {
+    client,
+    kind: 'server',
+    database: cfg.database,
+    where,
+    async *streamRows<T>(sql: string) {
+      const rs = await client.query({ query: sql, format: 'JSONEachRow' })
+      for await (const rows of rs.stream()) for (const row of rows) yield row.json() as T
+    },
+    close: () => client.close(),
+  }
+}
+
+/**
+ * Opens ClickHouse as configured: chDB in-process when `CLICKHOUSE_URL` is unset, else the server.
+ * Throws {@link DataPathLockedError} when another process holds the embedded path,
+ * {@link ClickHouseUnavailableError} when the server does not answer.
+ * @example const ch = await openClickHouse(config.clickhouse, { command: 'nhip start' })
+ */
+export async function openClickHouse(cfg: ClickHouseConfig, opts: { command: string }): Promise<ClickHouse> {
+  return cfg.kind === 'embedded' ? openEmbedded(cfg, opts.command) : openServer(cfg)
+}
+
+/** chDB errors are not `instanceof ClickHouseError`; compare the server error code instead. */
+export function clickHouseErrorCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err) {
+    const code = (err as { code: unknown }).code
+    return code === undefined ? undefined : String(code)
+  }
+  return undefined
+}
+
+/** The server error name (`UNKNOWN_TABLE`, `SYNTAX_ERROR`, …) of a ClickHouse error from either transport. */
+export function clickHouseErrorType(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'type' in err && 'code' in err) {
+    const type = (err as { type: unknown }).type
+    return typeof type === 'string' && type ? type : undefined
+  }
+  return undefined
+}

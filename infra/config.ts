@@ -1,0 +1,201 @@
+// Environment → typed configuration, parsed once at the composition root (bin/). Nothing else reads process.env.
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { parse as parseDotenv } from 'dotenv'
+import { z } from 'zod'
+import { ConfigError } from './errors.ts'
+
+const brokerList = z
+  .string()
+  .trim()
+  .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+  .pipe(
+    z
+      .array(z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'each broker must be host:port'))
+      .min(1, 'at least one host:port'),
+  )
+
+const port = z.coerce.number().int().min(0).max(65535)
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes')
+const positiveInt = z.coerce.number().int().positive()
+
+/** Every variable Nhịp reads, with defaults for the embedded single-machine set-up. */
+export const EnvSchema = z.object({
+  NHIP_DATA_DIR: z.string().min(1).default('.nhip/data'),
+  NHIP_HOST: z.string().min(1).default('127.0.0.1'),
+  NHIP_PORT: port.default(8787),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  KAFKA_BROKERS: brokerList.optional(),
+  KAFKA_CLIENT_ID: z.string().min(1).default('nhip'),
+  KAFKA_SSL: bool.default(false),
+  KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+  KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  KAFKA_CONNECT_TIMEOUT_MS: positiveInt.default(5000),
+  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ -').default(''),
+  KAFKA_EVENTS_PARTITIONS: positiveInt.default(6),
+  KAFKA_CONTENT_PARTITIONS: positiveInt.default(1),
+  KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
+  KAFKA_EVENTS_RETENTION_HOURS: positiveInt.default(168),
+  KAFKA_DLQ_RETENTION_HOURS: positiveInt.default(720),
+
+  CLICKHOUSE_URL: z
+    .string()
+    .refine((u) => /^https?:\/\//.test(u) && URL.canParse(u), 'expected an http:// or https:// URL such as http://127.0.0.1:8123')
+    .optional(),
+  CLICKHOUSE_USER: z.string().min(1).default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  CLICKHOUSE_DATABASE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an identifier (letters, digits, underscore)')
+    .default('nhip'),
+  CLICKHOUSE_CA_FILE: z.string().min(1).optional(),
+  CLICKHOUSE_CONNECT_TIMEOUT_MS: positiveInt.default(5000),
+})
+
+export type Env = z.infer<typeof EnvSchema>
+
+/** The typed configuration every module receives a slice of. */
+export interface Config {
+  dataDir: string
+  http: { host: string; port: number }
+  logLevel: Env['LOG_LEVEL']
+  kafka:
+    | {
+        brokers: string[]
+        clientId: string
+        ssl: boolean
+        sslCaFile?: string
+        sasl?: { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; username: string; password: string }
+        connectTimeoutMs: number
+        topics: KafkaTopicsConfig
+      }
+    | undefined
+  clickhouse: ClickHouseConfig
+}
+
+export interface KafkaTopicsConfig {
+  events: string
+  eventsDlq: string
+  content: string
+  eventsPartitions: number
+  contentPartitions: number
+  replicationFactor: number
+  eventsRetentionMs: number
+  dlqRetentionMs: number
+}
+
+export type ClickHouseConfig =
+  | { kind: 'embedded'; path: string; database: string }
+  | {
+      kind: 'server'
+      url: string
+      username: string
+      password: string
+      database: string
+      caFile?: string
+      connectTimeoutMs: number
+    }
+
+/** Formats zod issues as `VARIABLE: expected …, got "…"` lines. */
+function describeIssues(error: z.ZodError, env: Record<string, string | undefined>): string {
+  const seen = new Set<string>()
+  return error.issues
+    .filter((issue) => {
+      // One message per variable: the first problem is the one to fix.
+      const name = String(issue.path[0] ?? '')
+      if (seen.has(name)) return false
+      seen.add(name)
+      return true
+    })
+    .map((issue) => {
+      const name = String(issue.path[0] ?? '(config)')
+      const raw = env[name]
+      const got = raw === undefined ? 'unset' : `got ${JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}…` : raw)}`
+      return `${name}: ${issue.message} (${got})`
+    })
+    .join('; ')
+}
+
+/**
+ * Reads `.env` (if present in `cwd`) under the real environment: real variables win.
+ * @example const env = readEnv(process.env, process.cwd())
+ */
+export function readEnv(
+  processEnv: Record<string, string | undefined>,
+  cwd: string,
+): Record<string, string | undefined> {
+  const file = path.join(cwd, '.env')
+  const fromFile = existsSync(file) ? parseDotenv(readFileSync(file)) : {}
+  // Empty strings count as unset, so `KAFKA_BROKERS= nhip start` means embedded mode.
+  const merged: Record<string, string | undefined> = { ...fromFile, ...processEnv }
+  for (const [k, v] of Object.entries(merged)) if (v === '') merged[k] = undefined
+  return merged
+}
+
+/**
+ * Parses the environment into a {@link Config}. Throws {@link ConfigError} naming each bad variable.
+ * @example const config = loadConfig(readEnv(process.env, process.cwd()))
+ */
+export function loadConfig(env: Record<string, string | undefined>, cwd = process.cwd()): Config {
+  const parsed = EnvSchema.safeParse(env)
+  if (!parsed.success) throw new ConfigError(`invalid configuration: ${describeIssues(parsed.error, env)}`)
+  const e = parsed.data
+  const saslParts = [e.KAFKA_SASL_MECHANISM, e.KAFKA_SASL_USERNAME, e.KAFKA_SASL_PASSWORD]
+  if (saslParts.some(Boolean) && !saslParts.every(Boolean)) {
+    throw new ConfigError(
+      'invalid configuration: KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD must be set together',
+    )
+  }
+  const dataDir = path.resolve(cwd, e.NHIP_DATA_DIR)
+  const prefix = e.KAFKA_TOPIC_PREFIX
+  const hour = 3_600_000
+  return {
+    dataDir,
+    http: { host: e.NHIP_HOST, port: e.NHIP_PORT },
+    logLevel: e.LOG_LEVEL,
+    kafka: e.KAFKA_BROKERS
+      ? {
+          brokers: e.KAFKA_BROKERS,
+          clientId: e.KAFKA_CLIENT_ID,
+          ssl: e.KAFKA_SSL,
+          ...(e.KAFKA_SSL_CA_FILE ? { sslCaFile: e.KAFKA_SSL_CA_FILE } : {}),
+          ...(e.KAFKA_SASL_MECHANISM && e.KAFKA_SASL_USERNAME && e.KAFKA_SASL_PASSWORD
+            ? {
+                sasl: {
+                  mechanism: e.KAFKA_SASL_MECHANISM,
+                  username: e.KAFKA_SASL_USERNAME,
+                  password: e.KAFKA_SASL_PASSWORD,
+                },
+              }
+            : {}),
+          connectTimeoutMs: e.KAFKA_CONNECT_TIMEOUT_MS,
+          topics: {
+            events: `${prefix}events`,
+            eventsDlq: `${prefix}events-dlq`,
+            content: `${prefix}content`,
+            eventsPartitions: e.KAFKA_EVENTS_PARTITIONS,
+            contentPartitions: e.KAFKA_CONTENT_PARTITIONS,
+            replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+            eventsRetentionMs: e.KAFKA_EVENTS_RETENTION_HOURS * hour,
+            dlqRetentionMs: e.KAFKA_DLQ_RETENTION_HOURS * hour,
+          },
+        }
+      : undefined,
+    clickhouse: e.CLICKHOUSE_URL
+      ? {
+          kind: 'server',
+          url: e.CLICKHOUSE_URL,
+          username: e.CLICKHOUSE_USER,
+          password: e.CLICKHOUSE_PASSWORD,
+          database: e.CLICKHOUSE_DATABASE,
+          ...(e.CLICKHOUSE_CA_FILE ? { caFile: e.CLICKHOUSE_CA_FILE } : {}),
+          connectTimeoutMs: e.CLICKHOUSE_CONNECT_TIMEOUT_MS,
+        }
+      : { kind: 'embedded', path: path.join(dataDir, 'clickhouse'), database: e.CLICKHOUSE_DATABASE },
+  }
+}

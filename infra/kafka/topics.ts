@@ -1,0 +1,63 @@
+// Topic set-up in code: events, events-dlq and content with partitions and retention from config.
+import type { Admin, ITopicConfig } from 'kafkajs'
+import type { KafkaTopicsConfig } from '../config.ts'
+import type { Logger } from '../logger.ts'
+
+/** The topics Nhịp needs, as kafkajs topic configs. */
+export function topicSpecs(cfg: KafkaTopicsConfig): ITopicConfig[] {
+  const common = (retentionMs: number) => [
+    { name: 'retention.ms', value: String(retentionMs) },
+    { name: 'compression.type', value: 'producer' },
+  ]
+  return [
+    {
+      topic: cfg.events,
+      numPartitions: cfg.eventsPartitions,
+      replicationFactor: cfg.replicationFactor,
+      configEntries: common(cfg.eventsRetentionMs),
+    },
+    {
+      topic: cfg.eventsDlq,
+      numPartitions: 1,
+      replicationFactor: cfg.replicationFactor,
+      configEntries: common(cfg.dlqRetentionMs),
+    },
+    {
+      // Content is a changelog of article metadata: keep the latest per key forever.
+      topic: cfg.content,
+      numPartitions: cfg.contentPartitions,
+      replicationFactor: cfg.replicationFactor,
+      configEntries: [{ name: 'cleanup.policy', value: 'compact' }],
+    },
+  ]
+}
+
+/**
+ * Creates missing topics and grows partition counts that are below the config. Never shrinks or deletes.
+ * @example await ensureTopics(admin, config.kafka.topics, log)
+ */
+export async function ensureTopics(
+  admin: Admin,
+  cfg: KafkaTopicsConfig,
+  log: Logger,
+): Promise<{ created: string[]; grown: string[] }> {
+  const specs = topicSpecs(cfg)
+  const existing = new Set(await admin.listTopics())
+  const missing = specs.filter((s) => !existing.has(s.topic))
+  if (missing.length) await admin.createTopics({ topics: missing, waitForLeaders: true })
+  const grown: string[] = []
+  const present = specs.filter((s) => existing.has(s.topic))
+  if (present.length) {
+    const meta = await admin.fetchTopicMetadata({ topics: present.map((s) => s.topic) })
+    for (const t of meta.topics) {
+      const want = specs.find((s) => s.topic === t.name)?.numPartitions ?? 0
+      if (t.partitions.length < want) {
+        await admin.createPartitions({ topicPartitions: [{ topic: t.name, count: want }] })
+        grown.push(t.name)
+      }
+    }
+  }
+  const created = missing.map((s) => s.topic)
+  if (created.length || grown.length) log.info({ created, grown }, 'kafka topics ready')
+  return { created, grown }
+}
