@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     pool: 'forks',
+    // Two cores: the broker, chDB and Chromium already compete for them.
+    poolOptions: { forks: { maxForks: 2, minForks: 1 } },
     reporters: ['default'],
     projects: [
       {
@@ -21,8 +23,6 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts', 'test/tracker/**/*.test.ts'],
           pool: 'forks',
-          // Two cores: the broker, chDB and Chromium already compete for them.
-          poolOptions: { forks: { maxForks: 2, minForks: 1 } },
           globalSetup: ['test/support/global-kafka.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

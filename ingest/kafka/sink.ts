@@ -1,0 +1,130 @@
+// Where accepted batches go: straight to Kafka when it answers, into the on-disk spool when it does not
+// (drained in order later), or — in embedded mode — always through the spool into the in-process pipeline.
+// `send` resolves only once the records are durable (Kafka acks=-1, or fsynced in the spool).
+import type { Logger } from '../../infra/logger.ts'
+import type { Spool, SpoolRecord } from './spool.ts'
+
+/** One message for a topic. */
+export interface OutRecord {
+  topic: string
+  key: string
+  value: Buffer
+}
+
+/** Delivers records somewhere durable; throws when it could not (the caller then spools or fails). */
+export type Deliver = (records: OutRecord[]) => Promise<void>
+
+export interface EventSink {
+  /** Resolves when every record is durable; throws SpoolFullError when it cannot accept more. */
+  send(records: OutRecord[]): Promise<void>
+  /** Records waiting in the spool. */
+  backlog(): { records: number; bytes: number }
+  /** Resolves when the spool is empty (or the timeout passes); for shutdown and tests. */
+  drained(timeoutMs: number): Promise<boolean>
+  close(): Promise<void>
+}
+
+export interface SinkOptions {
+  spool: Spool
+  /** Delivery target of the drain loop (Kafka, or the in-process pipeline). */
+  deliver: Deliver
+  /** When true, send tries `deliver` directly and spools only on failure (Kafka mode). */
+  direct: boolean
+  log: Logger
+  /** Records per drain round. */
+  drainBatch?: number
+  /** Called when a record count moves through the sink, for metrics. */
+  onSpooled?: (n: number) => void
+  onDelivered?: (n: number, via: 'direct' | 'spool') => void
+}
+
+// The spool stores key + value; the topic travels in the key, separated by a newline (never in topic names).
+function toSpool(r: OutRecord): SpoolRecord {
+  return { key: `${r.topic}\n${r.key}`, value: r.value }
+}
+function fromSpool(r: SpoolRecord): OutRecord {
+  const i = r.key.indexOf('\n')
+  return { topic: r.key.slice(0, i), key: r.key.slice(i + 1), value: r.value }
+}
+
+/**
+ * Creates the sink and starts its drain loop.
+ * @example const sink = createEventSink({ spool, deliver: kafkaDeliver, direct: true, log })
+ */
+export function createEventSink(opts: SinkOptions): EventSink {
+  const { spool, deliver, log } = opts
+  const drainBatch = opts.drainBatch ?? 2000
+  let draining = false
+  let closed = false
+  let backoffMs = 0
+  let wake: (() => void) | undefined
+
+  const hasBacklog = () => spool.stats.records > 0
+
+  async function drainOnce(): Promise<boolean> {
+    const batch = await spool.peek(drainBatch)
+    if (!batch) return false
+    await deliver(batch.records.map(fromSpool))
+    await spool.ack(batch.until)
+    opts.onDelivered?.(batch.records.length, 'spool')
+    return true
+  }
+
+  async function loop(): Promise<void> {
+    while (!closed) {
+      if (hasBacklog()) {
+        draining = true
+        try {
+          while (!closed && (await drainOnce())) backoffMs = 0
+        } catch (err) {
+          backoffMs = Math.min(Math.max(backoffMs * 2, 250), 10_000)
+          log.warn({ err, backlog: spool.stats.records, retry_in_ms: backoffMs }, 'spool drain failed; will retry')
+        } finally {
+          draining = hasBacklog()
+        }
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, backoffMs || 200)
+        wake = () => {
+          clearTimeout(t)
+          resolve()
+        }
+      })
+      wake = undefined
+    }
+  }
+  const running = loop()
+
+  return {
+    async send(records) {
+      if (records.length === 0) return
+      if (opts.direct && !draining && !hasBacklog()) {
+        try {
+          await deliver(records)
+          opts.onDelivered?.(records.length, 'direct')
+          return
+        } catch (err) {
+          log.warn({ err, records: records.length }, 'direct delivery failed; spooling to disk')
+        }
+      }
+      // Throws SpoolFullError / SpoolWriteError: the caller answers 503 and nothing was acknowledged.
+      await spool.append(records.map(toSpool))
+      opts.onSpooled?.(records.length)
+      if (backoffMs === 0) wake?.()
+    },
+    backlog: () => ({ records: spool.stats.records, bytes: spool.stats.bytes }),
+    async drained(timeoutMs) {
+      const deadline = Date.now() + timeoutMs
+      while (hasBacklog() && Date.now() < deadline) {
+        wake?.()
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      return !hasBacklog()
+    },
+    async close() {
+      closed = true
+      wake?.()
+      await running
+    },
+  }
+}
