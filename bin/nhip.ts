@@ -4,6 +4,7 @@ import { clickHouseErrorType } from '../infra/clickhouse/client.ts'
 import { AppError, errorMessage } from '../infra/errors.ts'
 import { kafkaTopicsCommand } from './commands/kafka-topics.ts'
 import { migrateCommand } from './commands/migrate.ts'
+import { sitesAddCommand, sitesListCommand, sitesRotateKeyCommand } from './commands/sites.ts'
 import { sqlCommand } from './commands/sql.ts'
 import { startCommand } from './commands/start.ts'
 import { createContext } from './context.ts'
@@ -36,6 +37,28 @@ program
   .argument('<query>', 'the SQL to run')
   .option('-f, --format <format>', 'table, csv, tsv or json', 'table')
   .action(async (query: string, opts: { format: string }) => sqlCommand(createContext('nhip-sql'), query, opts))
+
+const sites = program.command('sites').description('register sites and manage their API keys')
+sites
+  .command('add')
+  .description('register a site of an agency; prints its API key once')
+  .requiredOption('--agency <id>', 'agency id, e.g. lamdong-news')
+  .requiredOption('--site <id>', 'site id, e.g. baolamdong')
+  .requiredOption('--domain <host...>', 'host names browser events may come from (subdomains included)')
+  .option('--name <name>', 'display name')
+  .option('--language <vi|en>', 'language of reports for this site', 'vi')
+  .action(async (opts: { agency: string; site: string; domain: string[]; name?: string; language?: string }) =>
+    sitesAddCommand(createContext('nhip-sites'), opts),
+  )
+sites
+  .command('list')
+  .description('list registered sites')
+  .action(async () => sitesListCommand(createContext('nhip-sites')))
+sites
+  .command('rotate-key')
+  .description('replace a site API key (the old one stops working)')
+  .argument('<site>', 'site id')
+  .action(async (site: string) => sitesRotateKeyCommand(createContext('nhip-sites'), site))
 
 try {
   await program.parseAsync(process.argv)

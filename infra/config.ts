@@ -28,6 +28,19 @@ export const EnvSchema = z.object({
   NHIP_PORT: port.default(8787),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
+  NHIP_TRACKER_PATH: z
+    .string()
+    .regex(/^\/[A-Za-z0-9/_.-]+\.js$/, 'a path ending in .js, e.g. /s/p.js')
+    .default('/s/p.js'),
+  NHIP_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
+  NHIP_TRUST_PROXY: bool.default(false),
+  NHIP_SPOOL_MAX_MB: positiveInt.default(1024),
+  NHIP_TRANSFORM_GROUP: z.string().min(1).default('nhip-transform'),
+  NHIP_BATCH_ROWS: positiveInt.default(5000),
+  NHIP_FLUSH_MS: positiveInt.default(500),
+  NHIP_IP_RATE_PER_S: positiveInt.default(20),
+  NHIP_SITE_RATE_PER_S: positiveInt.default(5000),
+
   KAFKA_BROKERS: brokerList.optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('nhip'),
   KAFKA_SSL: bool.default(false),
@@ -62,8 +75,10 @@ export type Env = z.infer<typeof EnvSchema>
 /** The typed configuration every module receives a slice of. */
 export interface Config {
   dataDir: string
-  http: { host: string; port: number }
+  http: { host: string; port: number; trustProxy: boolean; metricsToken?: string }
   logLevel: Env['LOG_LEVEL']
+  collector: { trackerPath: string; spoolMaxBytes: number; ipRatePerSec: number; siteRatePerSec: number }
+  transform: { groupId: string; batchRows: number; flushMs: number }
   kafka:
     | {
         brokers: string[]
@@ -156,8 +171,20 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   const hour = 3_600_000
   return {
     dataDir,
-    http: { host: e.NHIP_HOST, port: e.NHIP_PORT },
+    http: {
+      host: e.NHIP_HOST,
+      port: e.NHIP_PORT,
+      trustProxy: e.NHIP_TRUST_PROXY,
+      ...(e.NHIP_METRICS_TOKEN ? { metricsToken: e.NHIP_METRICS_TOKEN } : {}),
+    },
     logLevel: e.LOG_LEVEL,
+    collector: {
+      trackerPath: e.NHIP_TRACKER_PATH,
+      spoolMaxBytes: e.NHIP_SPOOL_MAX_MB * 1_048_576,
+      ipRatePerSec: e.NHIP_IP_RATE_PER_S,
+      siteRatePerSec: e.NHIP_SITE_RATE_PER_S,
+    },
+    transform: { groupId: e.NHIP_TRANSFORM_GROUP, batchRows: e.NHIP_BATCH_ROWS, flushMs: e.NHIP_FLUSH_MS },
     kafka: e.KAFKA_BROKERS
       ? {
           brokers: e.KAFKA_BROKERS,

@@ -69,6 +69,7 @@ export interface CollectorDeps {
   tracker?: { path: string; code: string }
   /** When set, /metrics requires `Authorization: Bearer <token>`. */
   metricsToken?: string
+  log?: { error(obj: object, msg: string): void }
   /** Honour X-Forwarded-For (only behind a reverse proxy you run). */
   trustProxy?: boolean
 }
@@ -88,7 +89,10 @@ class HttpProblem extends Error {
 
 function zodIssues(error: z.ZodError, prefix = ''): Array<{ path: string; message: string }> {
   return error.issues.slice(0, 5).map((i) => ({
-    path: `${prefix}${i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')}`.replace(/^\./, ''),
+    path: (prefix + i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join(''))
+      .replace(/^\./, '')
+      .replace(/\.\./g, '.')
+      .replace(/\.\[/g, '['),
     message: i.message,
   }))
 }
@@ -203,7 +207,7 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
       return reply.code(e.statusCode).send({ error: code, message: e.message })
     }
     rejected.inc({ route, reason: 'internal' })
-    req.log.error({ err }, 'request failed')
+    deps.log?.error({ err, route }, 'request failed')
     // An outage, not bad input: the client retries with the same event ids.
     reply.header('retry-after', '10')
     return reply.code(503).send({ error: 'unavailable', message: 'temporarily unable to accept events; retry later' })

@@ -3,10 +3,10 @@ import { z } from 'zod'
 import { EventType, HttpUrl, Id, LIMITS, Props, Text } from '../contract/index.ts'
 
 /** ISO-8601 string or epoch milliseconds → epoch ms. */
-export const Timestamp = z.union([
-  z.number().int().nonnegative(),
-  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
-])
+export const Timestamp = z.union(
+  [z.number().int().nonnegative(), z.iso.datetime({ offset: true }).transform((s) => Date.parse(s))],
+  { error: 'expected an ISO-8601 date-time (e.g. 2026-11-26T08:30:00+07:00) or epoch milliseconds' },
+)
 
 /** One event sent by an agency's server or app (`POST /v1/events`). */
 export const ServerEvent = z

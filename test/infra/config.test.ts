@@ -10,7 +10,7 @@ describe('loadConfig', () => {
     const config = loadConfig({}, '/srv/nhip')
     expect(config.clickhouse).toEqual({ kind: 'embedded', path: '/srv/nhip/.nhip/data/clickhouse', database: 'nhip' })
     expect(config.kafka).toBeUndefined()
-    expect(config.http).toEqual({ host: '127.0.0.1', port: 8787 })
+    expect(config.http).toMatchObject({ host: '127.0.0.1', port: 8787, trustProxy: false })
   })
 
   it('reads brokers, topics and a ClickHouse server', () => {
