@@ -7,6 +7,7 @@ import type { KafkaTopicsConfig } from '../infra/config.ts'
 import { errorMessage } from '../infra/errors.ts'
 import type { Logger } from '../infra/logger.ts'
 import type { ArticleMessage } from '../ingest/contract/index.ts'
+import { articlesFromPageviews } from './page-articles.ts'
 import type { Processor } from './outcome.ts'
 import type { EventRow, EventWriter } from './writer.ts'
 
@@ -168,9 +169,12 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
         } else dropped++
       }
 
-      const written = await withRetry('ClickHouse write', payload, async () =>
-        isEvents ? writer.writeEvents(rows) : { inserted: await writer.writeArticles(articles), duplicates: 0 },
-      )
+      const written = await withRetry('ClickHouse write', payload, async () => {
+        if (!isEvents) return { inserted: await writer.writeArticles(articles), duplicates: 0 }
+        const r = await writer.writeEvents(rows)
+        await writer.writeArticles(articlesFromPageviews(rows))
+        return r
+      })
       if (written === undefined) return
       if (dead.length) {
         const sent = await withRetry('dead-letter produce', payload, () =>

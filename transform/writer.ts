@@ -43,6 +43,9 @@ export interface EventRow {
   bot_kind: string
   country: string
   province: string
+  /** Not columns of `events`: carried for the articles seen on pages. */
+  author?: string
+  published_at?: number | null
 }
 
 /** A write that failed for a reason that may pass on retry (the engine or server is unavailable). */
@@ -103,7 +106,7 @@ export function createEventWriter(ch: ClickHouse, opts: { chunkRows?: number } =
     await ch.client.insert({
       table: `${db}.events`,
       format: 'JSONEachRow',
-      values: fresh.map((r) => ({
+      values: fresh.map(({ author: _a, published_at: _p, ...r }) => ({
         ...r,
         ts: chDateTime(r.ts),
         received_at: chDateTime(r.received_at),

@@ -7,11 +7,12 @@ import type { Logger } from '../logger.ts'
 
 export type KafkaSettings = NonNullable<Config['kafka']>
 
-function toPinoLevel(level: KafkaLogLevel): 'error' | 'warn' | 'info' | 'debug' {
+// kafkajs reports every failed connection attempt as ERROR even though it retries them; the failures
+// that matter reach our code as exceptions and are logged there. So its ERROR becomes our warn.
+function toPinoLevel(level: KafkaLogLevel): 'warn' | 'info' | 'debug' {
   switch (level) {
     case KafkaLogLevel.ERROR:
     case KafkaLogLevel.NOTHING:
-      return 'error'
     case KafkaLogLevel.WARN:
       return 'warn'
     case KafkaLogLevel.INFO:

@@ -44,7 +44,11 @@ export async function ensureTopics(
   const specs = topicSpecs(cfg)
   const existing = new Set(await admin.listTopics())
   const missing = specs.filter((s) => !existing.has(s.topic))
-  if (missing.length) await admin.createTopics({ topics: missing, waitForLeaders: true })
+  if (missing.length) {
+    // waitForLeaders can fail spuriously on multi-broker clusters (kafkajs #815): poll metadata instead.
+    await admin.createTopics({ topics: missing, waitForLeaders: false })
+    await waitForLeaders(admin, missing.map((s) => s.topic))
+  }
   const grown: string[] = []
   const present = specs.filter((s) => existing.has(s.topic))
   if (present.length) {
@@ -60,4 +64,18 @@ export async function ensureTopics(
   const created = missing.map((s) => s.topic)
   if (created.length || grown.length) log.info({ created, grown }, 'kafka topics ready')
   return { created, grown }
+}
+
+async function waitForLeaders(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics })
+      if (meta.topics.length === topics.length && meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return
+    } catch (err) {
+      if (Date.now() > deadline) throw err
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
 }

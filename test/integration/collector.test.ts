@@ -11,7 +11,7 @@ import { createKafka } from '../../infra/kafka/client.ts'
 import { ensureTopics } from '../../infra/kafka/topics.ts'
 import { createLogger } from '../../infra/logger.ts'
 import { type Collector, createCollector } from '../../ingest/collector.ts'
-import { EventMessage } from '../../ingest/contract/index.ts'
+import { type BrowserEvent, EventMessage } from '../../ingest/contract/index.ts'
 import { addSite } from '../../ingest/sites/sites.ts'
 import { aBrowserBatch, aBrowserEvent, aServerEvent, MOBILE_UA } from '../support/builders.ts'
 import { freshClickHouse, type TestClickHouse } from '../support/clickhouse.ts'
@@ -112,8 +112,8 @@ describe('POST /e (browser)', () => {
   const now = Date.now()
   it.each([
     ['malformed JSON', () => postBrowser('{"site":"a1","events":[{'), 400, /not valid JSON/],
-    ['wrong types', () => postBrowser(aBrowserBatch([{ ...aBrowserEvent(), ts: 'yesterday' }])), 400, /events\[0\]\.ts/],
-    ['an unknown event type', () => postBrowser(aBrowserBatch([{ ...aBrowserEvent(), t: 'hack' }])), 400, /events\[0\]\.t/],
+    ['wrong types', () => postBrowser(aBrowserBatch([{ ...aBrowserEvent(), ts: 'yesterday' } as unknown as BrowserEvent])), 400, /events\[0\]\.ts/],
+    ['an unknown event type', () => postBrowser(aBrowserBatch([{ ...aBrowserEvent(), t: 'hack' } as unknown as BrowserEvent])), 400, /events\[0\]\.t/],
     ['an oversize body', () => postBrowser(aBrowserBatch([aBrowserEvent({ ti: 'x'.repeat(70_000) })])), 413, /./],
     ['a 10 000-event batch', () => postBrowser(aBrowserBatch(Array.from({ length: 10_000 }, () => aBrowserEvent()))), 413, /./],
     ['51 events', () => postBrowser(aBrowserBatch(Array.from({ length: 51 }, () => aBrowserEvent()))), 413, /at most 50 events/],

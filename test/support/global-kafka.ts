@@ -24,8 +24,9 @@ export async function setup(project: TestProject): Promise<void> {
   }
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'nhip-test-kafka-'))
   const basePort = await findFreePortBlock(1)
+  const controllerBasePort = await findFreePortBlock(1)
   const started = Date.now()
-  cluster = await startKafkaCluster({ dataDir, brokers: 1, basePort, heapMb: 768, log: () => undefined })
+  cluster = await startKafkaCluster({ dataDir, brokers: 1, basePort, controllerBasePort, heapMb: 768, log: () => undefined })
   const node = cluster.nodes[0]
   process.stdout.write(
     `[kafka] real broker started: pid ${node?.pid}, ${cluster.brokers.join(',')}, ready in ${Date.now() - started} ms\n`,

@@ -1,0 +1,80 @@
+// The transform lane's public surface: the pipeline + writer composed, for the Kafka consumer and for
+// embedded mode (collector → spool → in-process delivery). Shares only the event contract with ingest.
+import type { Registry } from 'prom-client'
+import { Counter } from 'prom-client'
+import type { ClickHouse } from '../infra/clickhouse/client.ts'
+import type { Logger } from '../infra/logger.ts'
+import type { ArticleMessage } from '../ingest/contract/index.ts'
+import { processContentMessage } from './content.ts'
+import { articlesFromPageviews } from './page-articles.ts'
+import type { Outcome } from './outcome.ts'
+import { createEventPipeline, createSessionizer } from './pipeline/index.ts'
+import { createSiteHosts, type SiteHosts } from './site-hosts.ts'
+import { createEventWriter, type EventRow, type EventWriter } from './writer.ts'
+
+export { startEventConsumer, type EventConsumer, type EventConsumerOptions } from './consumer.ts'
+export { createEventWriter, type EventRow, type EventWriter, InsertError } from './writer.ts'
+
+/** A record as the in-process delivery receives it (same shape the collector's sink uses). */
+export interface InProcessRecord {
+  topic: string
+  key: string
+  value: Buffer
+}
+
+export interface Transform {
+  processEvent(value: Buffer | null): Outcome<EventRow>
+  processContent(value: Buffer | null): Outcome<ArticleMessage>
+  writer: EventWriter
+  /** Embedded mode: process and write a batch; dead letters go to the `dead_letters` table. Throws on outage. */
+  deliverInProcess(records: InProcessRecord[], topics: { events: string; content: string }): Promise<void>
+  close(): void
+}
+
+/**
+ * @example const transform = await createTransform({ ch, log, metrics })
+ */
+export async function createTransform(opts: { ch: ClickHouse; log: Logger; metrics: Registry }): Promise<Transform> {
+  const { ch, log } = opts
+  const hosts: SiteHosts = await createSiteHosts(ch, {
+    onError: (err) => log.error({ err }, 'site hosts refresh failed; using the last known hosts'),
+  })
+  const pipeline = createEventPipeline({ siteHosts: (id) => hosts.hosts(id), sessionizer: createSessionizer() })
+  const writer = createEventWriter(ch)
+  const counted = new Counter({
+    name: 'nhip_transform_embedded_rows_total',
+    help: 'Embedded mode: messages by outcome',
+    labelNames: ['outcome'] as const,
+    registers: [opts.metrics],
+  })
+  const processEvent = (value: Buffer | null): Outcome<EventRow> => pipeline(value) as Outcome<EventRow>
+
+  return {
+    processEvent,
+    processContent: processContentMessage,
+    writer,
+    async deliverInProcess(records, topics) {
+      const rows: EventRow[] = []
+      const articles: ArticleMessage[] = []
+      const dead: Array<{ source: string; reason: string; payload: Buffer | null }> = []
+      for (const r of records) {
+        const outcome = r.topic === topics.content ? processContentMessage(r.value) : processEvent(r.value)
+        if (outcome.kind === 'ok') {
+          if (r.topic === topics.content) articles.push(outcome.value as ArticleMessage)
+          else rows.push(outcome.value as EventRow)
+        } else if (outcome.kind === 'dlq') dead.push({ source: `embedded:${r.topic}`, reason: outcome.reason, payload: r.value })
+        else counted.inc({ outcome: 'dropped' })
+      }
+      // Dead letters first: if the events write fails, the whole batch is retried and the letters are
+      // written again — a duplicate dead letter is harmless, a lost one is not.
+      await writer.writeDeadLetters(dead)
+      const { inserted, duplicates } = await writer.writeEvents(rows)
+      await writer.writeArticles([...articlesFromPageviews(rows), ...articles])
+      counted.inc({ outcome: 'inserted' }, inserted)
+      counted.inc({ outcome: 'duplicate' }, duplicates)
+      counted.inc({ outcome: 'dlq' }, dead.length)
+      for (const d of dead) log.warn({ source: d.source, reason: d.reason }, 'message dead-lettered')
+    },
+    close: () => hosts.close(),
+  }
+}

@@ -1,0 +1,22 @@
+// The transform worker's event pipeline: pure steps from Kafka bytes to an `events` row.
+export { type EnrichedEvent, type EventPipeline, type EventPipelineDeps, type PipelineEvent, createEventPipeline, toEventRow } from './pipeline.ts'
+export { dlq, drop, isOk, ok, type Rejection, type Step, type StepResult } from './outcome.ts'
+export { type BotFilterOptions, type BotFlagged, type BotKind, createBotFilterStep } from './steps/bot-filter.ts'
+export { createParseStep, MAX_MESSAGE_BYTES, type ParseStepOptions } from './steps/parse.ts'
+export { classifyReferrer, createReferrerStep, type ReferrerClass, type ReferrerFacts, type ReferrerInput } from './steps/referrer.ts'
+export { SOURCE_RULES, type SourceRule, UTM_SOURCE_ALIASES } from './steps/referrer-sources.ts'
+export {
+  createSessionizer,
+  createSessionizeStep,
+  createSessionStore,
+  type OpenSession,
+  type SessionAssignment,
+  type SessionEvent,
+  type Sessionized,
+  type Sessionizer,
+  type SessionizerOptions,
+  type SessionState,
+  type SessionStore,
+  sessionId,
+} from './steps/sessionize.ts'
+export { createValidateStep } from './steps/validate.ts'
