@@ -22,6 +22,16 @@ program
   .action(async () => startCommand(createContext('nhip')))
 
 program
+  .command('serve')
+  .description('run only the collector (Kafka mode: events to Kafka; embedded: with the in-process pipeline)')
+  .action(async () => startCommand(createContext('nhip-collector'), { role: 'collector' }))
+
+program
+  .command('transform')
+  .description('run only a transform worker of the consumer group (needs KAFKA_BROKERS)')
+  .action(async () => startCommand(createContext('nhip-transform'), { role: 'transform' }))
+
+program
   .command('migrate')
   .description('apply pending ClickHouse migrations (also done automatically at start)')
   .action(async () => migrateCommand(createContext('nhip-migrate')))

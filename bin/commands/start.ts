@@ -1,11 +1,17 @@
-// `nhip start`: the platform on one machine — ClickHouse (migrated), Kafka topics when configured, the HTTP service.
-import { checkKafka, createKafka } from '../../infra/kafka/client.ts'
+// `nhip start | serve | transform`: the platform on one machine, or one of its roles.
+// Embedded (no KAFKA_BROKERS): collector → on-disk spool → in-process pipeline → ClickHouse.
+// Kafka: collector → Kafka (spool while it is down); transform consumer group → ClickHouse.
+import { createKafka, checkKafka } from '../../infra/kafka/client.ts'
 import { ensureTopics } from '../../infra/kafka/topics.ts'
 import { createMetricsRegistry } from '../../infra/metrics.ts'
-import { createCollectorApp } from '../../ingest/http/app.ts'
+import { createCollector, EMBEDDED_TOPICS } from '../../ingest/collector.ts'
+import { createTransform, startEventConsumer, type EventConsumer } from '../../transform/index.ts'
 import { type Context, openMigrated } from '../context.ts'
 
+export type Role = 'all' | 'collector' | 'transform'
+
 export interface StartOptions {
+  role?: Role
   /** Resolves when the service should stop (signals by default). */
   until?: Promise<unknown>
 }
@@ -16,13 +22,18 @@ function untilSignal(): Promise<string> {
   })
 }
 
-/** Starts everything and blocks until a stop signal; cleans up in reverse order. */
+/** Starts the requested role and blocks until a stop signal; stops in reverse order. */
 export async function startCommand(ctx: Context, opts: StartOptions = {}): Promise<void> {
   const { config, log } = ctx
+  const role = opts.role ?? 'all'
   const kafkaCfg = config.kafka
-  if (kafkaCfg) {
+  if (role === 'transform' && !kafkaCfg) {
+    throw new Error('nhip transform needs KAFKA_BROKERS: in embedded mode `nhip start` runs the pipeline in-process')
+  }
+  const kafka = kafkaCfg ? createKafka(kafkaCfg, log) : undefined
+  if (kafkaCfg && kafka) {
     const { brokers } = await checkKafka(kafkaCfg, log, 10_000)
-    const admin = createKafka(kafkaCfg, log).admin()
+    const admin = kafka.admin()
     await admin.connect()
     try {
       await ensureTopics(admin, kafkaCfg.topics, log)
@@ -32,34 +43,86 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
     log.info({ brokers: kafkaCfg.brokers, cluster_size: brokers }, 'kafka reachable')
   }
 
-  const ch = await openMigrated(ctx, 'nhip start')
+  const ch = await openMigrated(ctx, `nhip ${role === 'all' ? 'start' : role}`)
   const metrics = createMetricsRegistry()
-  const app = createCollectorApp({
-    metrics,
-    health: {
+  const stops: Array<() => Promise<void>> = [() => ch.close()]
+  try {
+    const transform = role !== 'collector' || !kafkaCfg ? await createTransform({ ch, log, metrics }) : undefined
+    if (transform) stops.unshift(async () => transform.close())
+
+    let consumer: EventConsumer | undefined
+    if (kafka && kafkaCfg && transform && role !== 'collector') {
+      consumer = await startEventConsumer({
+        kafka,
+        topics: kafkaCfg.topics,
+        groupId: config.transform.groupId,
+        processEvent: transform.processEvent,
+        processContent: transform.processContent,
+        writer: transform.writer,
+        log: log.child({ component: 'transform' }),
+        metrics,
+        chunkRows: config.transform.batchRows,
+        maxWaitMs: config.transform.flushMs,
+      })
+      const c = consumer
+      stops.unshift(() => c.stop())
+    }
+
+    const health = {
       clickhouse: async () => {
         const r = await ch.client.ping()
         if (!r.success) throw r.error
       },
-    },
-  })
-  try {
-    const address = await app.listen({ host: config.http.host, port: config.http.port })
-    log.info({ address, clickhouse: ch.kind, kafka: kafkaCfg ? kafkaCfg.brokers : 'embedded' }, 'nhip started')
-    process.stdout.write(
-      [
+    }
+    const collector =
+      role === 'transform'
+        ? undefined
+        : await createCollector({
+            ch,
+            log: log.child({ component: 'collector' }),
+            metrics,
+            dataDir: config.dataDir,
+            spoolMaxBytes: config.collector.spoolMaxBytes,
+            trackerPath: config.collector.trackerPath,
+            ...(kafka && kafkaCfg
+              ? { kafka: { kafka, topics: kafkaCfg.topics } }
+              : { deliverInProcess: (records) => (transform ? transform.deliverInProcess(records, EMBEDDED_TOPICS) : Promise.reject(new Error('no transform'))) }),
+            health,
+            limits: { ipRatePerSec: config.collector.ipRatePerSec, siteRatePerSec: config.collector.siteRatePerSec },
+            ...(config.http.metricsToken ? { metricsToken: config.http.metricsToken } : {}),
+            trustProxy: config.http.trustProxy,
+          })
+    if (collector) stops.unshift(() => collector.close())
+
+    const lines: string[] = []
+    if (collector) {
+      const address = await collector.app.listen({ host: config.http.host, port: config.http.port })
+      log.info({ address, role, clickhouse: ch.kind, kafka: kafkaCfg ? kafkaCfg.brokers : 'embedded' }, 'nhip started')
+      lines.push(
         `Nhịp is running at ${address}`,
-        `  ClickHouse: ${ch.kind === 'embedded' ? `embedded (chDB) at ${ch.where}` : ch.where}, database ${ch.database}`,
-        `  Kafka:      ${kafkaCfg ? kafkaCfg.brokers.join(',') : 'not configured — events go in-process'}`,
+        `  Tracker:    <script async src="${address}${config.collector.trackerPath}" data-site="SITE_ID"></script>`,
         `  Health:     ${address}/healthz   Metrics: ${address}/metrics`,
-        '  Stop with Ctrl-C.',
-        '',
-      ].join('\n'),
+      )
+    } else {
+      log.info({ role, group: config.transform.groupId }, 'nhip transform started')
+      lines.push(`Nhịp transform worker running (consumer group ${config.transform.groupId})`)
+    }
+    lines.push(
+      `  ClickHouse: ${ch.kind === 'embedded' ? `embedded (chDB) at ${ch.where}` : ch.where}, database ${ch.database}`,
+      `  Kafka:      ${kafkaCfg ? kafkaCfg.brokers.join(',') : 'not configured — events go through the on-disk spool to the in-process pipeline'}`,
+      '  Stop with Ctrl-C.',
+      '',
     )
+    process.stdout.write(lines.join('\n'))
     const reason = await (opts.until ?? untilSignal())
     log.info({ reason }, 'stopping')
   } finally {
-    await app.close()
-    await ch.close()
+    for (const stop of stops) {
+      try {
+        await stop()
+      } catch (err) {
+        log.error({ err }, 'error while stopping')
+      }
+    }
   }
 }
