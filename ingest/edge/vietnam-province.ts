@@ -21,7 +21,9 @@ for (const province of VIETNAM_PROVINCES) {
     const key = provinceKey(spelling)
     const existing = byKey.get(key)
     if (existing && existing !== province) {
-      throw new Error(`province spellings collide: "${spelling}" and "${existing.name}" both normalise to "${key}"`)
+      throw new Error(
+        `province spellings collide: "${spelling}" and "${existing.name}" both normalise to "${key}"`,
+      )
     }
     byKey.set(key, province)
   }

@@ -22,7 +22,10 @@ export interface VisitorIdInput {
  */
 export function cookielessVisitorId(input: VisitorIdInput): string {
   if (input.salt.length < 16) throw new Error('visitor id salt must be at least 16 bytes')
-  const ip = input.ip.trim().toLowerCase().replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '')
+  const ip = input.ip
+    .trim()
+    .toLowerCase()
+    .replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '')
   return createHmac('sha256', input.salt)
     .update(input.siteId)
     .update('\u0000')
@@ -112,9 +115,12 @@ export function createSaltStore(deps: SaltStoreDeps): SaltStore {
     if (stored) return stored
     const salt = deps.random(SALT_BYTES)
     if (!Buffer.isBuffer(salt) || salt.length !== SALT_BYTES) {
-      throw new Error(`salt random source returned ${Buffer.isBuffer(salt) ? salt.length : typeof salt} bytes, expected ${SALT_BYTES}`)
+      throw new Error(
+        `salt random source returned ${Buffer.isBuffer(salt) ? salt.length : typeof salt} bytes, expected ${SALT_BYTES}`,
+      )
     }
-    if (seen.has(salt.toString('hex'))) throw new Error('salt random source repeated a previous salt; refusing to reuse it')
+    if (seen.has(salt.toString('hex')))
+      throw new Error('salt random source repeated a previous salt; refusing to reuse it')
     seen.add(salt.toString('hex'))
     await deps.save({ day: today, salt: Buffer.from(salt) })
     adopt(await deps.load(), today)
@@ -160,7 +166,12 @@ export function createSaltStore(deps: SaltStoreDeps): SaltStore {
 function isSaltRecord(rec: unknown): rec is SaltRecord {
   if (typeof rec !== 'object' || rec === null) return false
   const r = rec as Partial<SaltRecord>
-  return typeof r.day === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(r.day) && Buffer.isBuffer(r.salt) && r.salt.length >= 16
+  return (
+    typeof r.day === 'string' &&
+    /^\d{4}-\d{2}-\d{2}$/.test(r.day) &&
+    Buffer.isBuffer(r.salt) &&
+    r.salt.length >= 16
+  )
 }
 
 const dayFormatters = new Map<string, Intl.DateTimeFormat>()

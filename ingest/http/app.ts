@@ -213,7 +213,14 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     return reply.code(503).send({ error: 'unavailable', message: 'temporarily unable to accept events; retry later' })
   })
 
-  app.addHook('onSend', async (_req, reply) => {
+  app.addHook('onSend', async (req, reply) => {
+    // Browsers must be able to read every /e answer — including 429/503 and their Retry-After — or the
+    // tracker takes a refusal for a network error. Error bodies carry nothing secret.
+    if (req.url === '/e' && req.headers.origin && !reply.getHeader('access-control-allow-origin')) {
+      reply.header('access-control-allow-origin', req.headers.origin)
+      reply.header('vary', 'origin')
+    }
+    if (req.url === '/e') reply.header('access-control-expose-headers', 'retry-after')
     reply.header('x-content-type-options', 'nosniff')
     reply.header('referrer-policy', 'no-referrer')
     reply.header('cache-control', reply.getHeader('cache-control') ?? 'no-store')

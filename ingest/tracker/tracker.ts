@@ -181,8 +181,10 @@ const main = () => {
     trim()
     const s = retryAfter ? +retryAfter * 1e3 : Number.NaN
     // Honour Retry-After (seconds); otherwise exponential back-off with jitter, at most 30 s.
-    retryAt =
-      now() + (s >= 0 ? Math.min(s, 3e5) : Math.min(3e4, 1e3 * 2 ** failures++) * (0.5 + Math.random() / 2))
+    const wait = s >= 0 ? Math.min(s, 3e5) : Math.min(3e4, 1e3 * 2 ** failures++) * (0.5 + Math.random() / 2)
+    retryAt = now() + wait
+    // Retry on time rather than at the next 5 s flush (+ a few ms: timers may fire a hair early).
+    setTimeout(send, wait + 9)
   }
 
   /** One fetch at a time; `beacon` (page going away) hands everything left to sendBeacon instead. */

@@ -88,7 +88,13 @@ describe('classifyUserAgent', () => {
   })
 
   it('treats a missing user agent as a script, with device other', () => {
-    expect(classifyUserAgent('')).toEqual({ device: 'other', os: '', browser: '', bot: true, bot_kind: 'automation' })
+    expect(classifyUserAgent('')).toEqual({
+      device: 'other',
+      os: '',
+      browser: '',
+      bot: true,
+      bot_kind: 'automation',
+    })
   })
 
   it('uses "other" rather than desktop for a bot without a device type', () => {
@@ -139,5 +145,16 @@ describe('createUserAgentClassifier', () => {
   it('works with the cache turned off', () => {
     const classify = createUserAgentClassifier({ cacheSize: 0 })
     expect(classify(UA.coccocWindows).browser).toBe('Coc Coc')
+  })
+})
+
+describe('createUserAgentClassifier with hostile input', () => {
+  it('answers a 100 KB user agent quickly and identically to its first kilobyte', () => {
+    const classify = createUserAgentClassifier({ cacheSize: 10 })
+    const huge = `${UA.chromeAndroid} ${'a'.repeat(100_000)}`
+    const started = performance.now()
+    const facts = classify(huge)
+    expect(performance.now() - started).toBeLessThan(500)
+    expect(facts).toEqual(classify(huge.slice(0, 1024)))
   })
 })

@@ -28,10 +28,16 @@ describe('createClientFactsDeriver', () => {
   })
 
   it('marks a browser-looking request from a hosting range as datacenter, leaving bot for the UA', () => {
-    expect(derive({ ip: '104.131.0.1', userAgent: CHROME_ANDROID })).toMatchObject({ bot: false, bot_kind: 'datacenter' })
+    expect(derive({ ip: '104.131.0.1', userAgent: CHROME_ANDROID })).toMatchObject({
+      bot: false,
+      bot_kind: 'datacenter',
+    })
   })
 
   it('keeps the UA reason when a crawler also comes from a hosting range', () => {
-    expect(derive({ ip: '104.131.0.1', userAgent: 'curl/8.4.0' })).toMatchObject({ bot: true, bot_kind: 'automation' })
+    expect(derive({ ip: '104.131.0.1', userAgent: 'curl/8.4.0' })).toMatchObject({
+      bot: true,
+      bot_kind: 'automation',
+    })
   })
 })

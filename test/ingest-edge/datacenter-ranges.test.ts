@@ -28,8 +28,17 @@ describe('the data-centre range list', () => {
       expect(network && isPublicIp(network), cidr).toBe(true)
     }
     // VNPT, Viettel, FPT, Mobifone and Vinaphone ranges seen in reader traffic.
-    for (const reader of ['14.160.0.1', '113.160.0.1', '27.72.0.1', '171.224.0.1', '1.52.0.1', '42.112.0.1', '115.79.0.1',
-      '2402:800::1', '2405:4802::1']) {
+    for (const reader of [
+      '14.160.0.1',
+      '113.160.0.1',
+      '27.72.0.1',
+      '171.224.0.1',
+      '1.52.0.1',
+      '42.112.0.1',
+      '115.79.0.1',
+      '2402:800::1',
+      '2405:4802::1',
+    ]) {
       const parsed = parseIp(reader)
       expect(parsed && ranges.has(parsed), reader).toBe(false)
     }

@@ -1,9 +1,28 @@
 // The transform worker's event pipeline: pure steps from Kafka bytes to an `events` row.
-export { type EnrichedEvent, type EventPipeline, type EventPipelineDeps, type PipelineEvent, createEventPipeline, toEventRow } from './pipeline.ts'
+
 export { dlq, drop, isOk, ok, type Rejection, type Step, type StepResult } from './outcome.ts'
-export { type BotFilterOptions, type BotFlagged, type BotKind, createBotFilterStep } from './steps/bot-filter.ts'
+export {
+  createEventPipeline,
+  type EnrichedEvent,
+  type EventPipeline,
+  type EventPipelineDeps,
+  type PipelineEvent,
+  toEventRow,
+} from './pipeline.ts'
+export {
+  type BotFilterOptions,
+  type BotFlagged,
+  type BotKind,
+  createBotFilterStep,
+} from './steps/bot-filter.ts'
 export { createParseStep, MAX_MESSAGE_BYTES, type ParseStepOptions } from './steps/parse.ts'
-export { classifyReferrer, createReferrerStep, type ReferrerClass, type ReferrerFacts, type ReferrerInput } from './steps/referrer.ts'
+export {
+  classifyReferrer,
+  createReferrerStep,
+  type ReferrerClass,
+  type ReferrerFacts,
+  type ReferrerInput,
+} from './steps/referrer.ts'
 export { SOURCE_RULES, type SourceRule, UTM_SOURCE_ALIASES } from './steps/referrer-sources.ts'
 export {
   createSessionizer,

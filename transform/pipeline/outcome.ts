@@ -1,7 +1,10 @@
 // What every pipeline step returns instead of throwing: the value, a deliberate drop, or a dead letter.
 // Structurally the same as transform/outcome.ts's Outcome, so a pipeline is a consumer `Processor`.
 
-export type StepResult<T> = { kind: 'ok'; value: T } | { kind: 'drop'; reason: string } | { kind: 'dlq'; reason: string }
+export type StepResult<T> =
+  | { kind: 'ok'; value: T }
+  | { kind: 'drop'; reason: string }
+  | { kind: 'dlq'; reason: string }
 
 /** A result that is not ok; fits any StepResult<T>. */
 export type Rejection = { kind: 'drop'; reason: string } | { kind: 'dlq'; reason: string }

@@ -2,7 +2,12 @@
 // of the ClickHouse `events` table. Each step returns an outcome; the first non-ok outcome stops the run.
 import type { EventMessage } from '../../ingest/contract/index.ts'
 import { ok, type StepResult } from './outcome.ts'
-import { type BotFilterOptions, type BotFlagged, type BotKind, createBotFilterStep } from './steps/bot-filter.ts'
+import {
+  type BotFilterOptions,
+  type BotFlagged,
+  type BotKind,
+  createBotFilterStep,
+} from './steps/bot-filter.ts'
 import { createParseStep, type ParseStepOptions } from './steps/parse.ts'
 import { createReferrerStep, type ReferrerClass, type ReferrerFacts } from './steps/referrer.ts'
 import {

@@ -1,16 +1,48 @@
 import { describe, expect, it } from 'vitest'
+import type { Processor } from '../../../transform/outcome.ts'
 import { createEventPipeline, type EnrichedEvent } from '../../../transform/pipeline/index.ts'
 import { createSessionizer, createSessionStore } from '../../../transform/pipeline/steps/sessionize.ts'
-import type { Processor } from '../../../transform/outcome.ts'
 import type { EventRow } from '../../../transform/writer.ts'
 import { aMessage, MORNING } from '../builders.ts'
 
 /** Columns of `events` in infra/clickhouse/migrations/0003_events.sql, minus `day` (ClickHouse computes it). */
 const EVENTS_COLUMNS = [
-  'event_id', 'schema_version', 'type', 'name', 'ts', 'received_at', 'agency_id', 'site_id', 'url', 'path', 'title',
-  'article_id', 'section', 'referrer', 'referrer_host', 'referrer_class', 'referrer_source', 'utm_source', 'utm_medium',
-  'utm_campaign', 'utm_content', 'utm_term', 'visitor_id', 'consented', 'session_id', 'session_page', 'engaged_ms',
-  'scroll_pct', 'props', 'device', 'os', 'browser', 'is_bot', 'bot_kind', 'country', 'province',
+  'event_id',
+  'schema_version',
+  'type',
+  'name',
+  'ts',
+  'received_at',
+  'agency_id',
+  'site_id',
+  'url',
+  'path',
+  'title',
+  'article_id',
+  'section',
+  'referrer',
+  'referrer_host',
+  'referrer_class',
+  'referrer_source',
+  'utm_source',
+  'utm_medium',
+  'utm_campaign',
+  'utm_content',
+  'utm_term',
+  'visitor_id',
+  'consented',
+  'session_id',
+  'session_page',
+  'engaged_ms',
+  'scroll_pct',
+  'props',
+  'device',
+  'os',
+  'browser',
+  'is_bot',
+  'bot_kind',
+  'country',
+  'province',
 ]
 
 const newPipeline = () =>
@@ -65,7 +97,13 @@ describe('createEventPipeline', () => {
     const pipeline = newPipeline()
     const first = okRow(pipeline(aMessage({ referrer: 'https://www.google.com.vn/' })))
     const second = okRow(
-      pipeline(aMessage({ ts: MORNING + 60_000, url: 'https://baolamdong.vn/b.html', referrer: 'https://baolamdong.vn/a.html' })),
+      pipeline(
+        aMessage({
+          ts: MORNING + 60_000,
+          url: 'https://baolamdong.vn/b.html',
+          referrer: 'https://baolamdong.vn/a.html',
+        }),
+      ),
     )
     expect(second.session_id).toBe(first.session_id)
     expect(second.session_page).toBe(2)

@@ -13,7 +13,8 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
   const fail = (problem: string, at = i): never => {
     throw { position: at, problem } satisfies JsonSyntaxError
   }
-  const describe = (at: number) => (at >= text.length ? 'unexpected end of input' : `unexpected ${JSON.stringify(text[at])}`)
+  const describe = (at: number) =>
+    at >= text.length ? 'unexpected end of input' : `unexpected ${JSON.stringify(text[at])}`
   const ws = () => {
     while (i < text.length && ' \t\n\r'.includes(text[i] ?? '')) i++
   }
@@ -108,7 +109,8 @@ export function findJsonSyntaxError(text: string): JsonSyntaxError | undefined {
     if (i < text.length) fail('unexpected data after the JSON value')
     return undefined
   } catch (err) {
-    if (typeof err === 'object' && err !== null && 'position' in err && 'problem' in err) return err as JsonSyntaxError
+    if (typeof err === 'object' && err !== null && 'position' in err && 'problem' in err)
+      return err as JsonSyntaxError
     throw err
   }
 }

@@ -1,6 +1,7 @@
 // Step 1: Kafka message bytes → a JSON value. Bytes that are not UTF-8 JSON, or too large, are dead letters.
-import { findJsonSyntaxError } from './json-error-position.ts'
+
 import { dlq, ok, type StepResult } from '../outcome.ts'
+import { findJsonSyntaxError } from './json-error-position.ts'
 
 export const MAX_MESSAGE_BYTES = 256 * 1024
 
@@ -12,7 +13,9 @@ export interface ParseStepOptions {
 /**
  * @example createParseStep()(Buffer.from('{"v":1}')) // { kind: 'ok', value: { v: 1 } }
  */
-export function createParseStep(options: ParseStepOptions = {}): (bytes: Buffer | null) => StepResult<unknown> {
+export function createParseStep(
+  options: ParseStepOptions = {},
+): (bytes: Buffer | null) => StepResult<unknown> {
   const maxBytes = options.maxBytes ?? MAX_MESSAGE_BYTES
   const utf8 = new TextDecoder('utf-8', { fatal: true })
   return (bytes) => {

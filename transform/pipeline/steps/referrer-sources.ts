@@ -6,7 +6,15 @@
 // Google Discover and most in-app webviews send no referrer or just "www.google.com/", so they show as
 // direct or search; zarsrc / fbclid recover some of it (see referrer.ts).
 
-export type ReferrerClass = 'search' | 'social' | 'messaging' | 'aggregator' | 'direct' | 'internal' | 'campaign' | 'other'
+export type ReferrerClass =
+  | 'search'
+  | 'social'
+  | 'messaging'
+  | 'aggregator'
+  | 'direct'
+  | 'internal'
+  | 'campaign'
+  | 'other'
 
 export interface SourceRule {
   source: string

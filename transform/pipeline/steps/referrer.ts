@@ -84,7 +84,14 @@ export function createReferrerStep<E extends EventMessage>(deps: {
   siteHosts: (siteId: string) => readonly string[]
 }): (event: E) => StepResult<E & ReferrerFacts> {
   return (event) =>
-    ok({ ...event, ...classifyReferrer({ url: event.url, referrer: event.referrer, siteHosts: deps.siteHosts(event.site_id) }) })
+    ok({
+      ...event,
+      ...classifyReferrer({
+        url: event.url,
+        referrer: event.referrer,
+        siteHosts: deps.siteHosts(event.site_id),
+      }),
+    })
 }
 
 function parseUrl(text: string): URL | undefined {

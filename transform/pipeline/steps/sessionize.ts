@@ -135,11 +135,19 @@ export function createSessionizer(options: SessionizerOptions = {}): Sessionizer
 
 /** base64url(sha256(site ‖ visitor ‖ start ts)), 22 characters. */
 export function sessionId(siteId: string, visitorId: string, startTs: number): string {
-  return createHash('sha256').update(`${siteId}\u0000${visitorId}\u0000${startTs}`).digest('base64url').slice(0, 22)
+  return createHash('sha256')
+    .update(`${siteId}\u0000${visitorId}\u0000${startTs}`)
+    .digest('base64url')
+    .slice(0, 22)
 }
 
 function createDayOf(timeZone: string): (ts: number) => string {
-  const format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
+  const format = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  })
   // Days change rarely: remember the current day's bounds to skip Intl for most events.
   let lo = 0
   let hi = -1

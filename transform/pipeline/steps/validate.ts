@@ -16,14 +16,17 @@ export function createValidateStep(): (input: unknown) => StepResult<EventMessag
     }
     const v = (input as { v?: unknown }).v
     if (v !== EVENT_SCHEMA_VERSION) {
-      return dlq(v === undefined ? 'unsupported schema version (missing v)' : `unsupported schema version ${show(v)}`)
+      return dlq(
+        v === undefined ? 'unsupported schema version (missing v)' : `unsupported schema version ${show(v)}`,
+      )
     }
     const parsed = EventMessage.safeParse(input)
     if (parsed.success) return ok(parsed.data)
     const issues = parsed.error.issues
     const described = issues.slice(0, MAX_ISSUES).map((issue) => {
       const path = formatPath(issue.path)
-      const message = issue.message.length > MAX_MESSAGE ? `${issue.message.slice(0, MAX_MESSAGE)}…` : issue.message
+      const message =
+        issue.message.length > MAX_MESSAGE ? `${issue.message.slice(0, MAX_MESSAGE)}…` : issue.message
       return `${path}: ${message}`
     })
     const more = issues.length > MAX_ISSUES ? ` (+${issues.length - MAX_ISSUES} more)` : ''

@@ -17,22 +17,33 @@ describe('bot filter step', () => {
   })
 
   it("keeps the collector's user-agent verdict and its kind", () => {
-    expect(verdict({ client: { bot: true, bot_kind: 'headless' } })).toEqual({ is_bot: true, bot_kind: 'headless' })
+    expect(verdict({ client: { bot: true, bot_kind: 'headless' } })).toEqual({
+      is_bot: true,
+      bot_kind: 'headless',
+    })
     expect(verdict({ client: { bot: true, bot_kind: '' } })).toEqual({ is_bot: true, bot_kind: 'crawler' })
   })
 
   it('flags traffic from a data centre although its user agent looks human', () => {
-    expect(verdict({ client: { bot: false, bot_kind: 'datacenter' } })).toEqual({ is_bot: true, bot_kind: 'datacenter' })
+    expect(verdict({ client: { bot: false, bot_kind: 'datacenter' } })).toEqual({
+      is_bot: true,
+      bot_kind: 'datacenter',
+    })
   })
 
   it('flags an engagement heartbeat claiming over an hour, but not a long read reported once', () => {
-    expect(verdict({ type: 'engagement', engaged_ms: 3_600_001 })).toEqual({ is_bot: true, bot_kind: 'automation' })
+    expect(verdict({ type: 'engagement', engaged_ms: 3_600_001 })).toEqual({
+      is_bot: true,
+      bot_kind: 'automation',
+    })
     expect(verdict({ type: 'engagement', engaged_ms: 3_600_000 })).toEqual({ is_bot: false, bot_kind: '' })
     expect(verdict({ type: 'read_complete', engaged_ms: 5_000_000 })).toEqual({ is_bot: false, bot_kind: '' })
   })
 
   it('prefers the user-agent reason over behaviour', () => {
-    expect(verdict({ type: 'engagement', engaged_ms: 9_000_000, client: { bot: true, bot_kind: 'crawler' } })).toEqual({
+    expect(
+      verdict({ type: 'engagement', engaged_ms: 9_000_000, client: { bot: true, bot_kind: 'crawler' } }),
+    ).toEqual({
       is_bot: true,
       bot_kind: 'crawler',
     })

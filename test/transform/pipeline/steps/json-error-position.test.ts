@@ -6,7 +6,12 @@ describe('findJsonSyntaxError', () => {
   it('agrees with JSON.parse on what is valid', () => {
     fc.assert(
       fc.property(
-        fc.oneof(fc.json(), fc.string(), fc.json().map((j) => j.replace(/[,:\]}]/, '')), fc.constantFrom('-', '1.', '1e', 'nul', '"\\x"', '[1 2]')),
+        fc.oneof(
+          fc.json(),
+          fc.string(),
+          fc.json().map((j) => j.replace(/[,:\]}]/, '')),
+          fc.constantFrom('-', '1.', '1e', 'nul', '"\\x"', '[1 2]'),
+        ),
         (text) => {
           let valid = true
           try {

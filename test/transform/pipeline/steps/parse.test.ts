@@ -51,15 +51,22 @@ describe('parse step', () => {
 
   it('never throws, and reports a position inside the text for any invalid JSON', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json().map((j) => j.slice(0, -1)), fc.uint8Array()), (input) => {
-        const bytes = typeof input === 'string' ? Buffer.from(input) : Buffer.from(input)
-        const result = parse(bytes)
-        if (result.kind === 'dlq' && result.reason.startsWith('invalid JSON at position')) {
-          const position = Number(/position (\d+)/.exec(result.reason)?.[1])
-          expect(position).toBeLessThanOrEqual(bytes.toString('utf8').length)
-        }
-        expect(['ok', 'dlq']).toContain(result.kind)
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json().map((j) => j.slice(0, -1)),
+          fc.uint8Array(),
+        ),
+        (input) => {
+          const bytes = typeof input === 'string' ? Buffer.from(input) : Buffer.from(input)
+          const result = parse(bytes)
+          if (result.kind === 'dlq' && result.reason.startsWith('invalid JSON at position')) {
+            const position = Number(/position (\d+)/.exec(result.reason)?.[1])
+            expect(position).toBeLessThanOrEqual(bytes.toString('utf8').length)
+          }
+          expect(['ok', 'dlq']).toContain(result.kind)
+        },
+      ),
       { numRuns: 500 },
     )
   })

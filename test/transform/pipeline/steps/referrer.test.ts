@@ -57,7 +57,12 @@ describe('classifyReferrer: class and source by referring host', () => {
 
 describe('classifyReferrer: direct, internal and campaign', () => {
   it('is direct without a referrer', () => {
-    expect(classify('')).toMatchObject({ referrer_class: 'direct', referrer_source: '', referrer_host: '', referrer_clean: '' })
+    expect(classify('')).toMatchObject({
+      referrer_class: 'direct',
+      referrer_source: '',
+      referrer_host: '',
+      referrer_clean: '',
+    })
   })
 
   it.each([
@@ -75,7 +80,10 @@ describe('classifyReferrer: direct, internal and campaign', () => {
   })
 
   it('lets UTM tags win over the referring host, naming the source from utm_source', () => {
-    const facts = classify('https://l.facebook.com/', `${PAGE}?utm_source=Zalo&utm_medium=Social&utm_campaign=Tết 2025`)
+    const facts = classify(
+      'https://l.facebook.com/',
+      `${PAGE}?utm_source=Zalo&utm_medium=Social&utm_campaign=Tết 2025`,
+    )
     expect(facts).toMatchObject({
       referrer_class: 'campaign',
       referrer_source: 'zalo',
@@ -94,31 +102,54 @@ describe('classifyReferrer: direct, internal and campaign', () => {
     ['?utm_source=coc_coc', '', 'coccoc'],
     ['?utm_source=www.baomoi.com', '', 'baomoi'],
   ])('campaign %s from %j has source %j', (query, referrer, source) => {
-    expect(classify(referrer, `${PAGE}${query}`)).toMatchObject({ referrer_class: 'campaign', referrer_source: source })
+    expect(classify(referrer, `${PAGE}${query}`)).toMatchObject({
+      referrer_class: 'campaign',
+      referrer_source: source,
+    })
   })
 
   it('recovers Zalo and Facebook in-app opens that send no referrer, from zarsrc and fbclid', () => {
-    expect(classify('', `${PAGE}?zarsrc=30`)).toMatchObject({ referrer_class: 'messaging', referrer_source: 'zalo' })
-    expect(classify('', `${PAGE}?fbclid=IwAR0abc`)).toMatchObject({ referrer_class: 'social', referrer_source: 'facebook' })
+    expect(classify('', `${PAGE}?zarsrc=30`)).toMatchObject({
+      referrer_class: 'messaging',
+      referrer_source: 'zalo',
+    })
+    expect(classify('', `${PAGE}?fbclid=IwAR0abc`)).toMatchObject({
+      referrer_class: 'social',
+      referrer_source: 'facebook',
+    })
     // A referrer, when present, is better evidence than a click id copied along with the link.
-    expect(classify('https://www.google.com/', `${PAGE}?zarsrc=30`)).toMatchObject({ referrer_source: 'google' })
+    expect(classify('https://www.google.com/', `${PAGE}?zarsrc=30`)).toMatchObject({
+      referrer_source: 'google',
+    })
   })
 
   it('keeps all five UTM fields, trimmed and capped', () => {
-    const facts = classify('', `${PAGE}?utm_source=zalo&utm_medium=oa&utm_campaign=bau-cu&utm_content=banner&utm_term=${'x'.repeat(400)}`)
-    expect(facts).toMatchObject({ utm_source: 'zalo', utm_medium: 'oa', utm_campaign: 'bau-cu', utm_content: 'banner' })
+    const facts = classify(
+      '',
+      `${PAGE}?utm_source=zalo&utm_medium=oa&utm_campaign=bau-cu&utm_content=banner&utm_term=${'x'.repeat(400)}`,
+    )
+    expect(facts).toMatchObject({
+      utm_source: 'zalo',
+      utm_medium: 'oa',
+      utm_campaign: 'bau-cu',
+      utm_content: 'banner',
+    })
     expect(facts.utm_term).toHaveLength(256)
   })
 })
 
 describe('classifyReferrer: referrer_clean', () => {
   it('drops query, fragment and credentials', () => {
-    expect(classify('https://user:secret@www.google.com:8443/search?q=so+dien+thoai#top').referrer_clean).toBe(
-      'https://www.google.com:8443/search',
-    )
+    expect(
+      classify('https://user:secret@www.google.com:8443/search?q=so+dien+thoai#top').referrer_clean,
+    ).toBe('https://www.google.com:8443/search')
   })
 
   it('treats an unparseable referrer as other, without throwing', () => {
-    expect(classify('not a url')).toMatchObject({ referrer_class: 'other', referrer_host: '', referrer_clean: '' })
+    expect(classify('not a url')).toMatchObject({
+      referrer_class: 'other',
+      referrer_host: '',
+      referrer_clean: '',
+    })
   })
 })

@@ -11,7 +11,11 @@ const MIN = 60_000
 const T0 = Date.UTC(2025, 2, 10, 1, 0, 0) // 08:00 in Vietnam
 const sessionizer = createSessionizer()
 
-const ev = (ts: number, type: SessionEvent['type'] = 'pageview', url = `https://baolamdong.vn/p${ts}`): SessionEvent => ({
+const ev = (
+  ts: number,
+  type: SessionEvent['type'] = 'pageview',
+  url = `https://baolamdong.vn/p${ts}`,
+): SessionEvent => ({
   site_id: 'baolamdong',
   visitor_id: 'visitor-1',
   ts,
@@ -35,7 +39,11 @@ describe('createSessionizer', () => {
     const out = run([ev(T0), ev(T0 + 10 * MIN, 'engagement'), ev(T0 + 20 * MIN), ev(T0 + 45 * MIN)])
     expect(new Set(out.map((a) => a.session_id)).size).toBe(1)
     expect(out.map((a) => a.session_page)).toEqual([1, 1, 2, 3])
-    expect(out.every((a) => a.landing_url === `https://baolamdong.vn/p${T0}` && a.entry_referrer_class === 'search')).toBe(true)
+    expect(
+      out.every(
+        (a) => a.landing_url === `https://baolamdong.vn/p${T0}` && a.entry_referrer_class === 'search',
+      ),
+    ).toBe(true)
   })
 
   it('starts a new session after more than 30 minutes of inactivity', () => {
@@ -59,7 +67,12 @@ describe('createSessionizer', () => {
   })
 
   it('gives non-pageview events the current page number (0 before any pageview)', () => {
-    const out = run([ev(T0, 'engagement'), ev(T0 + MIN), ev(T0 + 2 * MIN, 'scroll'), ev(T0 + 3 * MIN, 'read_complete')])
+    const out = run([
+      ev(T0, 'engagement'),
+      ev(T0 + MIN),
+      ev(T0 + 2 * MIN, 'scroll'),
+      ev(T0 + 3 * MIN, 'read_complete'),
+    ])
     expect(out.map((a) => a.session_page)).toEqual([0, 1, 1, 1])
   })
 

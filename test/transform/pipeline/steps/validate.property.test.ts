@@ -5,7 +5,9 @@ import { createValidateStep } from '../../../../transform/pipeline/steps/validat
 
 const validate = createValidateStep()
 
-const VIETNAMESE = [...'aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵĐÂĂƠƯ .,-?!"\'']
+const VIETNAMESE = [
+  ...'aăâbcdđeêghiklmnoôơpqrstuưvxyàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵĐÂĂƠƯ .,-?!"\'',
+]
 /** Free text without control characters, mixing ASCII and Vietnamese (some of it decomposed). */
 const text = (maxLength: number) =>
   fc
@@ -13,7 +15,9 @@ const text = (maxLength: number) =>
     .chain((s) => fc.constantFrom(s, s.normalize('NFD')))
     .filter((s) => s.length <= maxLength)
 const id = fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,40}$/)
-const url = fc.webUrl({ withQueryParameters: true, withFragments: true }).filter((u) => u.length <= LIMITS.urlLength)
+const url = fc
+  .webUrl({ withQueryParameters: true, withFragments: true })
+  .filter((u) => u.length <= LIMITS.urlLength)
 
 const validEvent: fc.Arbitrary<EventMessageInput> = fc.record(
   {
@@ -36,9 +40,13 @@ const validEvent: fc.Arbitrary<EventMessageInput> = fc.record(
     consented: fc.boolean(),
     engaged_ms: fc.integer({ min: 0, max: LIMITS.engagedMsMax }),
     scroll_pct: fc.integer({ min: 0, max: 100 }),
-    props: fc.dictionary(fc.string({ minLength: 1, maxLength: LIMITS.propKeyLength }), text(LIMITS.propValueLength), {
-      maxKeys: LIMITS.propsCount,
-    }),
+    props: fc.dictionary(
+      fc.string({ minLength: 1, maxLength: LIMITS.propKeyLength }),
+      text(LIMITS.propValueLength),
+      {
+        maxKeys: LIMITS.propsCount,
+      },
+    ),
     client: fc.record({
       device: fc.constantFrom('mobile', 'tablet', 'desktop', 'tv', 'other' as const),
       os: fc.string({ maxLength: 32 }),
@@ -50,7 +58,19 @@ const validEvent: fc.Arbitrary<EventMessageInput> = fc.record(
     }),
   },
   {
-    requiredKeys: ['v', 'event_id', 'type', 'ts', 'received_at', 'agency_id', 'site_id', 'url', 'visitor_id', 'consented', 'client'],
+    requiredKeys: [
+      'v',
+      'event_id',
+      'type',
+      'ts',
+      'received_at',
+      'agency_id',
+      'site_id',
+      'url',
+      'visitor_id',
+      'consented',
+      'client',
+    ],
   },
 )
 

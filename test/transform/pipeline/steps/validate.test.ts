@@ -10,7 +10,14 @@ describe('validate step', () => {
     const result = validate(event)
     expect(result.kind).toBe('ok')
     if (result.kind !== 'ok') return
-    expect(result.value).toMatchObject({ name: '', author: '', props: {}, engaged_ms: 0, scroll_pct: 0, published_at: null })
+    expect(result.value).toMatchObject({
+      name: '',
+      author: '',
+      props: {},
+      engaged_ms: 0,
+      scroll_pct: 0,
+      published_at: null,
+    })
   })
 
   it('normalises free text to NFC', () => {
@@ -52,7 +59,10 @@ describe('validate step', () => {
     ['event', 'a string'],
     [42, 'a number'],
   ])('sends a non-object (%j) to the DLQ', (input, kind) => {
-    expect(validate(input)).toEqual({ kind: 'dlq', reason: `invalid event: expected a JSON object, got ${kind}` })
+    expect(validate(input)).toEqual({
+      kind: 'dlq',
+      reason: `invalid event: expected a JSON object, got ${kind}`,
+    })
   })
 
   it('rejects a URL that is not http(s), naming the field', () => {
