@@ -1,6 +1,6 @@
 // Throughput of the collector's geo lookup on the shipped GeoLite2 data: a program, not a test.
 // Run: npx tsx test/ingest-edge/measure-geo-throughput.ts   (belongs in bench/ once that folder adopts it)
-import { openGeoLookup } from '../../ingest/edge/geo.ts'
+import { openGeoLookup } from '../ingest/edge/geo.ts'
 
 const geo = await openGeoLookup()
 // A mix close to a Vietnamese site's audience: mostly VN ISP blocks, some foreign, some IPv6, repeats.
