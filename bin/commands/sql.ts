@@ -1,6 +1,7 @@
 // `nhip sql "SELECT …"`: run one query against the configured ClickHouse and print the rows.
-import { openClickHouse } from '../../infra/clickhouse/client.ts'
-import { ConfigError } from '../../infra/errors.ts'
+import { queryThroughService, readServiceFile } from '../../infra/admin-sql.ts'
+import { type ClickHouse, openClickHouse } from '../../infra/clickhouse/client.ts'
+import { ConfigError, DataPathLockedError } from '../../infra/errors.ts'
 import type { Context } from '../context.ts'
 
 export const SQL_OUTPUT_FORMATS = ['table', 'csv', 'tsv', 'json'] as const
@@ -21,7 +22,26 @@ export async function sqlCommand(ctx: Context, query: string, opts: { format: st
   if (!SQL_OUTPUT_FORMATS.includes(format)) {
     throw new ConfigError(`--format must be one of ${SQL_OUTPUT_FORMATS.join(', ')} (got "${opts.format}")`)
   }
-  const ch = await openClickHouse(ctx.config.clickhouse, { command: 'nhip sql' })
+  let ch: ClickHouse
+  try {
+    ch = await openClickHouse(ctx.config.clickhouse, { command: 'nhip sql' })
+  } catch (err) {
+    // The embedded engine is held by a running `nhip start`: ask it to run the query.
+    const service = err instanceof DataPathLockedError ? readServiceFile(ctx.config.dataDir) : undefined
+    if (!service) throw err
+    if (format === 'table') {
+      const text = await queryThroughService(service, query, 'JSONCompactEachRowWithNames')
+      const [columns = [], ...rows] = text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as unknown[])
+      process.stdout.write(renderTable(columns.map(String), rows))
+    } else {
+      const chFormat = format === 'csv' ? 'CSVWithNames' : format === 'tsv' ? 'TabSeparatedWithNames' : 'JSONEachRow'
+      process.stdout.write(await queryThroughService(service, query, chFormat))
+    }
+    return
+  }
   try {
     if (format === 'table') {
       const rs = await ch.client.query({ query, format: 'JSONCompactEachRowWithNames' })

@@ -1,7 +1,8 @@
 // `nhip start | serve | transform`: the platform on one machine, or one of its roles.
 // Embedded (no KAFKA_BROKERS): collector → on-disk spool → in-process pipeline → ClickHouse.
 // Kafka: collector → Kafka (spool while it is down); transform consumer group → ClickHouse.
-import { createKafka, checkKafka } from '../../infra/kafka/client.ts'
+import { registerAdminSql } from '../../infra/admin-sql.ts'
+import { checkKafka, createKafka } from '../../infra/kafka/client.ts'
 import { ensureTopics } from '../../infra/kafka/topics.ts'
 import { createMetricsRegistry } from '../../infra/metrics.ts'
 import { createCollector, EMBEDDED_TOPICS } from '../../ingest/collector.ts'
@@ -97,7 +98,13 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
 
     const lines: string[] = []
     if (collector) {
+      // Embedded: `nhip sql` from another terminal runs through this process (it holds the engine).
+      const admin = ch.kind === 'embedded' ? registerAdminSql(collector.app, { ch, dataDir: config.dataDir }) : undefined
       const address = await collector.app.listen({ host: config.http.host, port: config.http.port })
+      if (admin) {
+        admin.publish(address)
+        stops.unshift(async () => admin.cleanup())
+      }
       log.info({ address, role, clickhouse: ch.kind, kafka: kafkaCfg ? kafkaCfg.brokers : 'embedded' }, 'nhip started')
       lines.push(
         `Nhịp is running at ${address}`,
