@@ -5,6 +5,7 @@ import { AppError, errorMessage } from '../infra/errors.ts'
 import { kafkaTopicsCommand } from './commands/kafka-topics.ts'
 import { migrateCommand } from './commands/migrate.ts'
 import { sitesAddCommand, sitesListCommand, sitesRotateKeyCommand } from './commands/sites.ts'
+import { privacyEraseCommand } from './commands/privacy.ts'
 import { sqlCommand } from './commands/sql.ts'
 import { startCommand } from './commands/start.ts'
 import { createContext } from './context.ts'
@@ -69,6 +70,15 @@ sites
   .description('replace a site API key (the old one stops working)')
   .argument('<site>', 'site id')
   .action(async (site: string) => sitesRotateKeyCommand(createContext('nhip-sites'), site))
+
+program
+  .command('privacy')
+  .description("readers' data rights")
+  .command('erase')
+  .description("delete every row carrying a reader's visitor id (events, sessions, recommendations) and audit it")
+  .requiredOption('--visitor <id>', 'the visitor id (consented first-party id, or a cookieless daily id)')
+  .option('--site <id>', 'only on this site')
+  .action(async (opts: { visitor: string; site?: string }) => privacyEraseCommand(createContext('nhip-privacy'), opts))
 
 try {
   await program.parseAsync(process.argv)

@@ -1,4 +1,5 @@
 // `nhip sites add | list | rotate-key`: register the sites whose events the collector accepts.
+import { audit, cliActor } from '../../infra/audit.ts'
 import { addSite, listSites, rotateSiteKey } from '../../ingest/sites/sites.ts'
 import { renderTable } from './sql.ts'
 import { type Context, openMigrated } from '../context.ts'
@@ -16,6 +17,7 @@ export async function sitesAddCommand(
       ...(opts.name ? { name: opts.name } : {}),
       language: (opts.language ?? 'vi') as 'vi' | 'en',
     })
+    await audit(ch, { actor: cliActor(), action: 'site.add', agencyId: site.agency_id, target: site.site_id, details: { domains: site.domains, key_id: site.api_key_id } })
     ctx.log.info({ site: site.site_id, agency: site.agency_id, key_id: site.api_key_id }, 'site added')
     process.stdout.write(
       [
@@ -48,6 +50,7 @@ export async function sitesRotateKeyCommand(ctx: Context, siteId: string): Promi
   const ch = await openMigrated(ctx, 'nhip sites rotate-key')
   try {
     const { site, apiKey } = await rotateSiteKey(ch, siteId)
+    await audit(ch, { actor: cliActor(), action: 'site.rotate_key', agencyId: site.agency_id, target: site.site_id, details: { key_id: site.api_key_id } })
     ctx.log.info({ site: site.site_id, key_id: site.api_key_id }, 'site API key rotated')
     process.stdout.write(`New API key for ${site.site_id} (shown once; the old key stops working within a minute): ${apiKey}\n`)
   } finally {
