@@ -2,6 +2,7 @@
 import { type Config, loadConfig, readEnv } from '../infra/config.ts'
 import { type ClickHouse, openClickHouse } from '../infra/clickhouse/client.ts'
 import { migrate } from '../infra/clickhouse/migrate.ts'
+import { applyRetention } from '../infra/clickhouse/tables/retention.ts'
 import { createLogger, type Logger } from '../infra/logger.ts'
 
 export interface Context {
@@ -20,6 +21,10 @@ export async function openMigrated(ctx: Context, command: string): Promise<Click
   const ch = await openClickHouse(ctx.config.clickhouse, { command })
   try {
     await migrate(ch, { log: ctx.log })
+    // Retention is configuration, not schema: TTLs follow the config at every start.
+    const changes = await applyRetention(ch, ctx.config.retention)
+    const applied = changes.filter((c) => c.statement)
+    if (applied.length) ctx.log.info({ tables: applied.map((c) => `${c.table}: ${c.ttl ?? 'kept forever'}`) }, 'retention updated')
     return ch
   } catch (err) {
     await ch.close()

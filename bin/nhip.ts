@@ -5,6 +5,7 @@ import { AppError, errorMessage } from '../infra/errors.ts'
 import { kafkaTopicsCommand } from './commands/kafka-topics.ts'
 import { migrateCommand } from './commands/migrate.ts'
 import { sitesAddCommand, sitesListCommand, sitesRotateKeyCommand } from './commands/sites.ts'
+import { accessCommand } from './commands/access.ts'
 import { privacyEraseCommand } from './commands/privacy.ts'
 import { sqlCommand } from './commands/sql.ts'
 import { startCommand } from './commands/start.ts'
@@ -79,6 +80,19 @@ program
   .requiredOption('--visitor <id>', 'the visitor id (consented first-party id, or a cookieless daily id)')
   .option('--site <id>', 'only on this site')
   .action(async (opts: { visitor: string; site?: string }) => privacyEraseCommand(createContext('nhip-privacy'), opts))
+
+const access = program.command('access').description('analyst access on a ClickHouse server: roles, grants, row policies')
+access
+  .command('agency')
+  .description("role analyst_<agency> that sees only that agency's rows")
+  .requiredOption('--agency <id>', 'agency id')
+  .option('--print', 'print the SQL instead of applying it')
+  .action(async (opts: { agency: string; print?: boolean }) => accessCommand(createContext('nhip-access'), opts))
+access
+  .command('platform')
+  .description('role nhip_platform that sees every row (grant it to the service user first)')
+  .option('--print', 'print the SQL instead of applying it')
+  .action(async (opts: { print?: boolean }) => accessCommand(createContext('nhip-access'), { ...opts, platform: true }))
 
 try {
   await program.parseAsync(process.argv)

@@ -43,6 +43,11 @@ export const EnvSchema = z.object({
   NHIP_IP_RATE_PER_S: positiveInt.default(20),
   NHIP_SITE_RATE_PER_S: positiveInt.default(5000),
 
+  /** Days to keep raw events and sessions (per-reader data); 0 keeps them forever. */
+  NHIP_RETENTION_EVENTS_DAYS: z.coerce.number().int().min(0).max(36_500).default(400),
+  /** Days to keep hourly rollups (counts only); 0 keeps them forever. */
+  NHIP_RETENTION_ROLLUP_DAYS: z.coerce.number().int().min(0).max(36_500).default(1825),
+
   KAFKA_BROKERS: brokerList.optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('nhip'),
   KAFKA_SSL: bool.default(false),
@@ -81,6 +86,7 @@ export interface Config {
   logLevel: Env['LOG_LEVEL']
   collector: { trackerPath: string; spoolMaxBytes: number; ipRatePerSec: number; siteRatePerSec: number }
   transform: { groupId: string; batchRows: number; flushMs: number; crashAfterWrites?: number }
+  retention: { eventsDays: number | null; rollupDays: number | null }
   kafka:
     | {
         brokers: string[]
@@ -220,6 +226,10 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
           },
         }
       : undefined,
+    retention: {
+      eventsDays: e.NHIP_RETENTION_EVENTS_DAYS || null,
+      rollupDays: e.NHIP_RETENTION_ROLLUP_DAYS || null,
+    },
     clickhouse: e.CLICKHOUSE_URL
       ? {
           kind: 'server',

@@ -6,6 +6,7 @@ import { checkKafka, createKafka } from '../../infra/kafka/client.ts'
 import { ensureTopics } from '../../infra/kafka/topics.ts'
 import { createMetricsRegistry } from '../../infra/metrics.ts'
 import { createCollector, EMBEDDED_TOPICS } from '../../ingest/collector.ts'
+import { createCollectorApp } from '../../ingest/http/app.ts'
 import { createTransform, startEventConsumer, type EventConsumer } from '../../transform/index.ts'
 import { type Context, openMigrated } from '../context.ts'
 
@@ -96,7 +97,14 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
           })
     if (collector) stops.unshift(() => collector.close())
 
+    // A transform-only worker still answers /healthz and /metrics (lag, rows/s, batch latency, DLQ).
+    const opsApp = collector ? undefined : createCollectorApp({ metrics, health, log })
+    if (opsApp) stops.unshift(() => opsApp.close())
     const lines: string[] = []
+    if (opsApp) {
+      const address = await opsApp.listen({ host: config.http.host, port: config.http.port })
+      lines.push(`  Health:     ${address}/healthz   Metrics: ${address}/metrics`)
+    }
     if (collector) {
       // Embedded: `nhip sql` from another terminal runs through this process (it holds the engine).
       const admin = ch.kind === 'embedded' ? registerAdminSql(collector.app, { ch, dataDir: config.dataDir }) : undefined
@@ -113,7 +121,7 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
       )
     } else {
       log.info({ role, group: config.transform.groupId }, 'nhip transform started')
-      lines.push(`Nhịp transform worker running (consumer group ${config.transform.groupId})`)
+      lines.unshift(`Nhịp transform worker running (consumer group ${config.transform.groupId})`)
     }
     lines.push(
       `  ClickHouse: ${ch.kind === 'embedded' ? `embedded (chDB) at ${ch.where}` : ch.where}, database ${ch.database}`,
