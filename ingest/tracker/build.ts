@@ -12,7 +12,7 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 
 /** Source entry point. */
 export const TRACKER_ENTRY = path.join(here, 'tracker.ts')
-/** Where the built script is written (served by the collector as `/n.js`). */
+/** Where the built script is written (the collector serves it at `NHIP_TRACKER_PATH`, default `/s/p.js`). */
 export const TRACKER_DIST = path.join(here, 'dist', 'n.js')
 /** Most gzipped bytes the tracker may weigh: it loads on every article page of every site. */
 export const TRACKER_GZIP_BUDGET = 2560
