@@ -20,6 +20,8 @@ export interface EventConsumerOptions {
   writer: EventWriter
   log: Logger
   metrics: Registry
+  /** Partitions processed at the same time by this worker. */
+  partitionsConcurrently?: number
   /** Rows per ClickHouse insert (and per commit). */
   chunkRows?: number
   /** Flush latency: the longest the broker waits to fill a fetch. */
@@ -239,7 +241,15 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
     }
   }
 
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch })
+  // Several partitions at once: one partition's pipeline CPU overlaps another's ClickHouse round-trip.
+  // Safe because a reader's events (and a retried event id) always share a partition, so the duplicate
+  // check and the session state never race across partitions.
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: opts.partitionsConcurrently ?? 3,
+    eachBatch,
+  })
   return {
     joined,
     async stop() {
