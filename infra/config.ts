@@ -48,6 +48,12 @@ export const EnvSchema = z.object({
   /** Days to keep hourly rollups (counts only); 0 keeps them forever. */
   NHIP_RETENTION_ROLLUP_DAYS: z.coerce.number().int().min(0).max(36_500).default(1825),
 
+  /** Report e-mails: all three or none. */
+  NHIP_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL').optional(),
+  NHIP_SMTP_FROM: z.string().min(3).optional(),
+  NHIP_PUBLIC_URL: z.string().refine((u) => /^https?:\/\//.test(u) && URL.canParse(u), 'an http(s) URL').optional(),
+  NHIP_SMTP_INSECURE_TLS: bool.default(false),
+
   KAFKA_BROKERS: brokerList.optional(),
   KAFKA_CLIENT_ID: z.string().min(1).default('nhip'),
   KAFKA_SSL: bool.default(false),
@@ -87,6 +93,7 @@ export interface Config {
   collector: { trackerPath: string; spoolMaxBytes: number; ipRatePerSec: number; siteRatePerSec: number }
   transform: { groupId: string; batchRows: number; flushMs: number; crashAfterWrites?: number }
   retention: { eventsDays: number | null; rollupDays: number | null }
+  email?: { smtpUrl: string; from: string; baseUrl: string; insecureTls: boolean }
   kafka:
     | {
         brokers: string[]
@@ -174,6 +181,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       'invalid configuration: KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD must be set together',
     )
   }
+  if (e.NHIP_SMTP_URL && (!e.NHIP_SMTP_FROM || !e.NHIP_PUBLIC_URL)) {
+    throw new ConfigError('invalid configuration: NHIP_SMTP_URL needs NHIP_SMTP_FROM and NHIP_PUBLIC_URL too')
+  }
   const dataDir = path.resolve(cwd, e.NHIP_DATA_DIR)
   const prefix = e.KAFKA_TOPIC_PREFIX
   const hour = 3_600_000
@@ -226,6 +236,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
           },
         }
       : undefined,
+    ...(e.NHIP_SMTP_URL && e.NHIP_SMTP_FROM && e.NHIP_PUBLIC_URL
+      ? { email: { smtpUrl: e.NHIP_SMTP_URL, from: e.NHIP_SMTP_FROM, baseUrl: e.NHIP_PUBLIC_URL, insecureTls: e.NHIP_SMTP_INSECURE_TLS } }
+      : {}),
     retention: {
       eventsDays: e.NHIP_RETENTION_EVENTS_DAYS || null,
       rollupDays: e.NHIP_RETENTION_ROLLUP_DAYS || null,

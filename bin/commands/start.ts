@@ -8,7 +8,9 @@ import { createMetricsRegistry } from '../../infra/metrics.ts'
 import { createCollector, EMBEDDED_TOPICS } from '../../ingest/collector.ts'
 import { createCollectorApp } from '../../ingest/http/app.ts'
 import { createTransform, startEventConsumer, type EventConsumer } from '../../transform/index.ts'
+import { registerWebApp } from '../../web/app.ts'
 import { type Context, openMigrated } from '../context.ts'
+import { jobOptionsFromConfig } from './jobs.ts'
 
 export type Role = 'all' | 'collector' | 'transform'
 
@@ -96,6 +98,10 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
             trustProxy: config.http.trustProxy,
           })
     if (collector) stops.unshift(() => collector.close())
+    // Editors' web app and the job scheduler (reports, housekeeping, models) live with the collector.
+    if (collector && role === 'all') {
+      registerWebApp(collector.app, { ch, log, dataDir: config.dataDir, scheduler: { jobOptions: jobOptionsFromConfig(config) } })
+    }
 
     // A transform-only worker still answers /healthz and /metrics (lag, rows/s, batch latency, DLQ).
     const opsApp = collector ? undefined : createCollectorApp({ metrics, health, log })
@@ -117,6 +123,7 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
       lines.push(
         `Nhịp is running at ${address}`,
         `  Tracker:    <script async src="${address}${config.collector.trackerPath}" data-site="SITE_ID"></script>`,
+        ...(role === 'all' ? [`  Reports:    ${address}/app/  (create accounts with: npx nhip users add --username U --agency A --role editor)`] : []),
         `  Health:     ${address}/healthz   Metrics: ${address}/metrics`,
       )
     } else {

@@ -1,0 +1,285 @@
+// The web app in-process (fastify inject) on the real engine with generated reports: sign-in, CSRF,
+// security headers, the agency boundary (404 for another agency's report), sign-out, the insights page.
+import { mkdtempSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLogger } from '../../infra/logger.ts'
+import { createJobScheduler } from '../../jobs/index.ts'
+import { addDays, vietnamDay } from '../../jobs/vietnam-time.ts'
+import { CSP, registerWebApp } from '../../web/app.ts'
+import { createUser } from '../../web/users.ts'
+import { freshClickHouse, type TestClickHouse } from '../support/clickhouse.ts'
+import { seedScenario } from '../jobs/fixtures.ts'
+
+const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
+const day = addDays(vietnamDay(Date.now()), -1)
+const PASSWORD = 'biên tập viên 2026'
+
+let t: TestClickHouse
+let app: FastifyInstance
+let dataDir: string
+
+/** The app as `nhip start` builds it: every body parsed as a raw string. */
+function buildApp(opts: { trustProxy?: boolean } = {}): FastifyInstance {
+  const a = Fastify({ logger: false, trustProxy: opts.trustProxy ?? false })
+  a.removeAllContentTypeParsers()
+  a.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  registerWebApp(a, { ch: t.ch, log, dataDir, scheduler: false, maxLoginFailures: 3 })
+  return a
+}
+
+beforeAll(async () => {
+  t = await freshClickHouse()
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'nhip-web-'))
+  await seedScenario(t.ch, day, addDays(day, -1))
+  await createUser(t.ch, { username: 'hoa', agency_id: 'lamdong', role: 'editor', password: PASSWORD })
+  await createUser(t.ch, { username: 'linh', agency_id: 'hanoitimes', role: 'editor', password: PASSWORD })
+  await createUser(t.ch, { username: 'minh', agency_id: 'hanoitimes', role: 'analyst', password: PASSWORD })
+  const scheduler = createJobScheduler({ ch: t.ch, log, dataDir, lease: { settleMs: 0 } })
+  expect((await scheduler.runJob('daily-report', { day })).status).toBe('succeeded')
+  app = buildApp()
+  await app.ready()
+}, 60_000)
+
+afterAll(async () => {
+  await app?.close()
+  await t?.cleanup()
+})
+
+function cookiesOf(res: { headers: Record<string, unknown> }): string[] {
+  const h = res.headers['set-cookie']
+  return Array.isArray(h) ? h.map(String) : h ? [String(h)] : []
+}
+
+function cookieValue(res: { headers: Record<string, unknown> }, name: string): string | undefined {
+  return cookiesOf(res)
+    .find((c) => c.startsWith(`${name}=`))
+    ?.split(';')[0]
+    ?.slice(name.length + 1)
+}
+
+async function loginForm() {
+  const res = await app.inject({ method: 'GET', url: '/app/login' })
+  const csrf = /name="csrf" value="([^"]+)"/.exec(res.body)?.[1] ?? ''
+  return { res, csrf, cookie: `nhip_login=${cookieValue(res, 'nhip_login')}` }
+}
+
+async function signIn(username: string, password = PASSWORD, target = app) {
+  const form = await loginForm()
+  const res = await target.inject({
+    method: 'POST',
+    url: '/app/login',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie },
+    payload: new URLSearchParams({ csrf: form.csrf, username, password }).toString(),
+  })
+  return { res, session: cookieValue(res, 'nhip_session') }
+}
+
+describe('sign-in', () => {
+  it('serves the form with the security headers and a login CSRF cookie', async () => {
+    const { res, csrf } = await loginForm()
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-security-policy']).toBe(CSP)
+    expect(res.headers['x-frame-options']).toBe('DENY')
+    expect(res.headers['x-content-type-options']).toBe('nosniff')
+    expect(res.headers['referrer-policy']).toBe('no-referrer')
+    expect(res.headers['cache-control']).toBe('no-store')
+    expect(res.body).toContain('Đăng nhập')
+    expect(res.body).not.toContain('<script')
+    expect(csrf).toMatch(/^[A-Za-z0-9_-]{32}$/)
+    expect(cookiesOf(res)[0]).toMatch(
+      /^nhip_login=[^;]+; Path=\/app; HttpOnly; SameSite=Strict; Max-Age=3600$/,
+    )
+  })
+
+  it('refuses a post without the form token, or from another origin', async () => {
+    const form = await loginForm()
+    const payload = new URLSearchParams({ username: 'hoa', password: PASSWORD }).toString()
+    const noToken = await app.inject({
+      method: 'POST',
+      url: '/app/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: form.cookie },
+      payload,
+    })
+    expect(noToken.statusCode).toBe(403)
+    const evil = await app.inject({
+      method: 'POST',
+      url: '/app/login',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: form.cookie,
+        origin: 'https://evil.example',
+      },
+      payload: `${payload}&csrf=${form.csrf}`,
+    })
+    expect(evil.statusCode).toBe(403)
+  })
+
+  it('says the same thing for a wrong password and an unknown user, then throttles', async () => {
+    const wrong = await signIn('minh', 'sai mật khẩu rồi')
+    const unknown = await signIn('nobody', 'sai mật khẩu rồi')
+    expect(wrong.res.statusCode).toBe(401)
+    expect(unknown.res.statusCode).toBe(401)
+    expect(wrong.res.body).toContain('Sai tên đăng nhập hoặc mật khẩu.')
+    expect(wrong.session).toBeUndefined()
+    await signIn('minh', 'sai lần nữa nhé')
+    await signIn('minh', 'sai lần thứ ba')
+    const throttled = await signIn('minh', PASSWORD)
+    expect(throttled.res.statusCode).toBe(429)
+    expect(throttled.session).toBeUndefined()
+  })
+
+  it('sets an HttpOnly, SameSite=Strict session cookie (Secure over https)', async () => {
+    const { res, session } = await signIn('hoa')
+    expect(res.statusCode).toBe(303)
+    expect(res.headers.location).toBe('/app/reports')
+    expect(session).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(cookiesOf(res).find((c) => c.startsWith('nhip_session='))).toMatch(
+      /; Path=\/app; HttpOnly; SameSite=Strict; Max-Age=43200$/,
+    )
+    const https = buildApp({ trustProxy: true })
+    const form = await loginForm()
+    const res2 = await https.inject({
+      method: 'POST',
+      url: '/app/login',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        cookie: form.cookie,
+        'x-forwarded-proto': 'https',
+      },
+      payload: new URLSearchParams({ csrf: form.csrf, username: 'hoa', password: PASSWORD }).toString(),
+    })
+    expect(cookiesOf(res2).find((c) => c.startsWith('nhip_session='))).toMatch(/; Secure$/)
+    expect(res2.headers['strict-transport-security']).toBe('max-age=31536000')
+    await https.close()
+  })
+})
+
+describe('reports and the agency boundary', () => {
+  it('lists only the own agency reports and serves them from the saved file', async () => {
+    const { session } = await signIn('hoa')
+    const cookie = `nhip_session=${session}`
+    const list = await app.inject({ method: 'GET', url: '/app/reports', headers: { cookie } })
+    expect(list.statusCode).toBe(200)
+    expect(list.body).toContain(`/app/reports/lamdong/daily-${day}.vi.html`)
+    expect(list.body).not.toContain('hanoitimes')
+    const report = await app.inject({
+      method: 'GET',
+      url: `/app/reports/lamdong/daily-${day}.vi.html`,
+      headers: { cookie },
+    })
+    expect(report.statusCode).toBe(200)
+    expect(report.headers['content-type']).toBe('text/html; charset=utf-8')
+    expect(report.headers['content-security-policy']).toBe(CSP)
+    expect(report.body).toContain('Báo cáo ngày')
+    expect(report.body).toContain('<svg')
+  })
+
+  it("answers 404 for another agency's report, however it is asked", async () => {
+    const { session } = await signIn('hoa')
+    const cookie = `nhip_session=${session}`
+    for (const url of [
+      `/app/reports/hanoitimes/daily-${day}.en.html`,
+      `/app/reports/hanoitimes/daily-${day}.vi.html`,
+      `/app/reports/lamdong/daily-${day}.en.html`,
+      '/app/reports/lamdong/..%2F..%2Fetc%2Fpasswd',
+      `/app/reports/lamdong/daily-${addDays(day, -30)}.vi.html`,
+      '/app/nothing-here',
+    ]) {
+      const res = await app.inject({ method: 'GET', url, headers: { cookie } })
+      expect(res.statusCode, url).toBe(404)
+      expect(res.headers['content-security-policy']).toBe(CSP)
+    }
+    const other = await signIn('linh')
+    expect(other.res.statusCode).toBe(303)
+    const own = await app.inject({
+      method: 'GET',
+      url: `/app/reports/hanoitimes/daily-${day}.en.html`,
+      headers: { cookie: `nhip_session=${other.session}` },
+    })
+    expect(own.statusCode).toBe(200)
+    expect(own.body).toContain('<html lang="en">')
+  })
+
+  it('sends signed-out visitors to the sign-in page', async () => {
+    for (const cookie of ['', 'nhip_session=forged-token-forged-token-forged-token-00000']) {
+      const res = await app.inject({
+        method: 'GET',
+        url: `/app/reports/lamdong/daily-${day}.vi.html`,
+        headers: { cookie },
+      })
+      expect(res.statusCode).toBe(303)
+      expect(res.headers.location).toBe('/app/login')
+    }
+  })
+})
+
+describe('insights page', () => {
+  it('says "Chưa có" without the tables, and shows only the own agency rows when they exist', async () => {
+    const { session } = await signIn('hoa')
+    const cookie = `nhip_session=${session}`
+    const before = await app.inject({ method: 'GET', url: '/app/insights', headers: { cookie } })
+    expect(before.statusCode).toBe(200)
+    expect(before.body.match(/Chưa có\./g)).toHaveLength(2)
+    await t.ch.client.command({
+      query:
+        'CREATE TABLE nhip.recommendations (agency_id String, article_id String, title String, score Float64) ENGINE = MergeTree ORDER BY agency_id',
+    })
+    await t.ch.client.insert({
+      table: 'nhip.recommendations',
+      format: 'JSONEachRow',
+      values: [
+        { agency_id: 'lamdong', article_id: 'du-lich-1', title: '<b>Đà Lạt</b>', score: 0.9 },
+        { agency_id: 'hanoitimes', article_id: 'en-1', title: 'Secret of B', score: 0.99 },
+      ],
+    })
+    const after = await app.inject({ method: 'GET', url: '/app/insights', headers: { cookie } })
+    expect(after.body).toContain('&lt;b&gt;Đà Lạt&lt;/b&gt;')
+    expect(after.body).not.toContain('Secret of B')
+    expect(after.body.match(/Chưa có\./g)).toHaveLength(1)
+  })
+})
+
+describe('sign-out', () => {
+  it('needs the session CSRF token, then revokes the session', async () => {
+    const { session } = await signIn('hoa')
+    const cookie = `nhip_session=${session}`
+    const page = await app.inject({ method: 'GET', url: '/app/reports', headers: { cookie } })
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? ''
+    const headers = { cookie, 'content-type': 'application/x-www-form-urlencoded' }
+    expect(
+      (await app.inject({ method: 'POST', url: '/app/logout', headers, payload: 'csrf=wrong' })).statusCode,
+    ).toBe(403)
+    const out = await app.inject({ method: 'POST', url: '/app/logout', headers, payload: `csrf=${csrf}` })
+    expect(out.statusCode).toBe(303)
+    expect(cookiesOf(out)[0]).toMatch(/^nhip_session=; .*Max-Age=0/)
+    const after = await app.inject({ method: 'GET', url: '/app/reports', headers: { cookie } })
+    expect(after.statusCode).toBe(303)
+  })
+})
+
+describe('scheduler lifecycle', () => {
+  it('runs the job scheduler while the app runs: started on ready, stopped on close', async () => {
+    const a = Fastify({ logger: false })
+    const web = registerWebApp(a, {
+      ch: t.ch,
+      log,
+      dataDir,
+      scheduler: { lease: { settleMs: 0 }, instance: 'web-test' },
+    })
+    expect(web.scheduler()).toBeUndefined()
+    await a.ready()
+    const s = web.scheduler()
+    expect(s?.instance).toBe('web-test')
+    expect(s?.jobs().map((j) => `${j.name} ${j.schedule}`)).toEqual([
+      'daily-report 0 6 * * *',
+      'weekly-report 0 7 * * 1',
+      'housekeeping 30 3 * * *',
+    ])
+    await a.close()
+    // Closed: no further run starts.
+    expect((await s?.runJob('housekeeping'))?.status).toBe('skipped')
+  })
+})
