@@ -14,6 +14,7 @@ import { jobsHistoryCommand, jobsListCommand, jobsRunCommand } from './commands/
 import { usersAddCommand } from './commands/users.ts'
 import { recsEvalCommand, type RecsEvalFlags } from './commands/recs.ts'
 import { forecastEvalCommand, type ForecastEvalFlags } from './commands/forecast.ts'
+import { demoCommand } from './commands/demo.ts'
 import { createContext } from './context.ts'
 
 const program = new Command()
@@ -27,6 +28,11 @@ program
   .command('start')
   .description('run the platform: ClickHouse (migrated), Kafka topics when KAFKA_BROKERS is set, the HTTP service')
   .action(async () => startCommand(createContext('nhip')))
+
+program
+  .command('demo')
+  .description('the whole platform with a simulated press group: 14 days back-filled, jobs run, live traffic')
+  .action(async () => demoCommand(createContext('nhip-demo')))
 
 program
   .command('serve')

@@ -18,6 +18,10 @@ export interface StartOptions {
   role?: Role
   /** Resolves when the service should stop (signals by default). */
   until?: Promise<unknown>
+  /** Called once the HTTP service listens (the demo starts its live traffic then). */
+  onListening?: (address: string) => void
+  /** Replaces the start banner (the demo prints its own). */
+  quiet?: boolean
 }
 
 function untilSignal(): Promise<string> {
@@ -107,6 +111,7 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
     const opsApp = collector ? undefined : createCollectorApp({ metrics, health, log })
     if (opsApp) stops.unshift(() => opsApp.close())
     const lines: string[] = []
+    let listeningAt: string | undefined
     if (opsApp) {
       const address = await opsApp.listen({ host: config.http.host, port: config.http.port })
       lines.push(`  Health:     ${address}/healthz   Metrics: ${address}/metrics`)
@@ -115,6 +120,7 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
       // Embedded: `nhip sql` from another terminal runs through this process (it holds the engine).
       const admin = ch.kind === 'embedded' ? registerAdminSql(collector.app, { ch, dataDir: config.dataDir }) : undefined
       const address = await collector.app.listen({ host: config.http.host, port: config.http.port })
+      listeningAt = address
       if (admin) {
         admin.publish(address)
         stops.unshift(async () => admin.cleanup())
@@ -136,7 +142,8 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
       '  Stop with Ctrl-C.',
       '',
     )
-    process.stdout.write(lines.join('\n'))
+    if (!opts.quiet) process.stdout.write(lines.join('\n'))
+    if (collector && listeningAt) opts.onListening?.(listeningAt)
     const reason = await (opts.until ?? untilSignal())
     log.info({ reason }, 'stopping')
   } finally {
