@@ -128,7 +128,7 @@ for (const d of DATASETS) {
   put(
     `mase_ratio_model_${d.key}`,
     r.methods.model?.mase != null && r.methods.seasonal_naive?.mase
-      ? r.methods.model.mase / r.methods.seasonal_naive.mase
+      ? Math.round((r.methods.model.mase / r.methods.seasonal_naive.mase) * 1e4) / 1e4
       : null,
   )
   for (const m of METHOD_NAMES) {

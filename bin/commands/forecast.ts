@@ -105,6 +105,16 @@ export function renderForecastReport(r: BacktestResult, seriesCount: number): st
   return lines.join('\n')
 }
 
+/** `--backend`, else `NHIP_TF_BACKEND`; a bad name is a ConfigError naming where it came from. */
+function tfBackendSetting(flag: string | undefined, env: string | undefined) {
+  try {
+    return parseTfBackend(flag ?? env)
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err)
+    throw new ConfigError(flag === undefined ? msg : msg.replace('NHIP_TF_BACKEND', '--backend'))
+  }
+}
+
 export async function forecastEvalCommand(ctx: Context, flags: ForecastEvalFlags): Promise<void> {
   const settings = parseForecastEvalFlags(flags)
   let text: string
@@ -131,7 +141,7 @@ export async function forecastEvalCommand(ctx: Context, flags: ForecastEvalFlags
     ? (
         await initTf({
           // The composition root reads the env; models/tf never does.
-          backend: parseTfBackend(flags.backend ?? process.env.NHIP_TF_BACKEND),
+          backend: tfBackendSetting(flags.backend, process.env.NHIP_TF_BACKEND),
           log: (msg, fields) => ctx.log.info(fields ?? {}, msg),
         })
       ).tf
