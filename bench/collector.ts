@@ -33,6 +33,8 @@ import { metricSum } from './lib/metrics.ts'
 import { profilePhase } from './lib/profile.ts'
 import { loadAverage, progress, sleep } from './lib/progress.ts'
 import { openBenchClickHouse, startBenchKafka, topicEnd } from './lib/services.ts'
+import { codeRevision } from './lib/revision.ts'
+import { Teardown } from './lib/teardown.ts'
 import { StageTimes, timeKafka } from './lib/timing.ts'
 
 const { values: args } = parseArgs({
@@ -108,13 +110,13 @@ async function main(): Promise<void> {
     `collector benchmark: ${ROUNDS} round(s) × 4 cases × (${WARMUP}s warm-up + ${SECONDS}s), ${CONNECTIONS} connections; load average ${loadAverage()}`,
   )
   const loadAtStart = os.loadavg()[0] ?? Number.NaN
-  const cleanups: Array<() => Promise<void>> = []
+  const teardown = new Teardown()
   let failure: Error | undefined
   try {
     const broker = await startBenchKafka(process.env.KAFKA_BROKERS)
-    cleanups.unshift(() => broker.stop())
+    teardown.add(() => broker.stop())
     const db = await openBenchClickHouse('bench collector')
-    cleanups.unshift(() => db.cleanup())
+    teardown.add(() => db.cleanup())
     await addSite(db.ch, { agency_id: 'bench', site_id: SITE.site_id, domains: [SITE.domain] })
 
     const config = loadConfig({
@@ -127,7 +129,7 @@ async function main(): Promise<void> {
     const kafka = createKafka(config.kafka, log)
     const admin: Admin = kafka.admin()
     await admin.connect()
-    cleanups.unshift(() => admin.disconnect())
+    teardown.add(() => admin.disconnect())
     await ensureTopics(admin, topics, log)
 
     // Kafka sends are timed through a wrapped client, so the report can split a request's time into
@@ -135,7 +137,7 @@ async function main(): Promise<void> {
     const sendTimes = new StageTimes()
     const metrics = new Registry()
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nhip-bench-collector-'))
-    cleanups.unshift(async () => rmSync(dataDir, { recursive: true, force: true }))
+    teardown.add(async () => rmSync(dataDir, { recursive: true, force: true }))
     const collector: Collector = await createCollector({
       ch: db.ch,
       log,
@@ -149,7 +151,7 @@ async function main(): Promise<void> {
       // Readers' addresses come in X-Forwarded-For, as behind the reverse proxy a deployment runs.
       trustProxy: true,
     })
-    cleanups.unshift(() => collector.close())
+    teardown.add(() => collector.close())
     const handlerTimes = new StageTimes()
     const started = new WeakMap<FastifyRequest, number>()
     collector.app.addHook('onRequest', async (req) => {
@@ -161,7 +163,13 @@ async function main(): Promise<void> {
     })
     const collectorUrl = await collector.app.listen({ host: '127.0.0.1', port: 0 })
     const bare = await startBareServer()
-    cleanups.unshift(() => new Promise<void>((resolve) => bare.close(() => resolve())))
+    teardown.add(
+      () =>
+        new Promise<void>((resolve) => {
+          bare.closeAllConnections()
+          bare.close(() => resolve())
+        }),
+    )
     const bareUrl = urlOf(bare.address())
     progress(`collector at ${collectorUrl}, bare node:http at ${bareUrl}`)
 
@@ -407,7 +415,7 @@ async function main(): Promise<void> {
     writeResult(
       'collector',
       metricsOut,
-      `p99_ms is the collector's single-event p99 (p99_single_ms); p99_batched_ms is the ${BATCH}-event one. ` +
+      `Code ${codeRevision()}. p99_ms is the collector's single-event p99 (p99_single_ms); p99_batched_ms is the ${BATCH}-event one. ` +
         `Load: autocannon in a separate process, ${CONNECTIONS} connections, pipelining 1, ${WARMUP}s warm-up + ${SECONDS}s per case, ` +
         `${ROUNDS} round(s) (bare/collector × single/${BATCH}-batch), medians; ratios paired per round. Every event has a fresh UUID, ` +
         'the registered Origin, a random Vietnamese X-Forwarded-For (trustProxy) and one of six user agents. ' +
@@ -418,13 +426,7 @@ async function main(): Promise<void> {
   } catch (err) {
     failure = err instanceof Error ? err : new Error(String(err))
   } finally {
-    for (const cleanup of cleanups) {
-      try {
-        await cleanup()
-      } catch (err) {
-        progress(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`)
-      }
-    }
+    await teardown.run()
   }
   if (failure) {
     progress(

@@ -35,6 +35,8 @@ import { metricSum } from './lib/metrics.ts'
 import { profilePhase } from './lib/profile.ts'
 import { loadAverage, progress, sleep } from './lib/progress.ts'
 import { groupLag, openBenchClickHouse, startBenchKafka, topicEnd } from './lib/services.ts'
+import { codeRevision } from './lib/revision.ts'
+import { Teardown } from './lib/teardown.ts'
 import { StageTimes, timeClickHouse, timeKafka } from './lib/timing.ts'
 
 const { values: args } = parseArgs({
@@ -420,13 +422,13 @@ async function main(): Promise<void> {
     `transform benchmark: ${N.toLocaleString('en-US')} events, ${REPS} rep(s) of (a) and (b); load average ${loadAverage()}`,
   )
   const loadAtStart = os.loadavg()[0] ?? Number.NaN
-  const cleanups: Array<() => Promise<void>> = []
+  const teardown = new Teardown()
   let failure: Error | undefined
   try {
     const broker = await startBenchKafka(process.env.KAFKA_BROKERS)
-    cleanups.unshift(() => broker.stop())
+    teardown.add(() => broker.stop())
     const db = await openBenchClickHouse('bench transform')
-    cleanups.unshift(() => db.cleanup())
+    teardown.add(() => db.cleanup())
     const { ch } = db
     for (const s of TEST_SITES)
       await addSite(ch, { agency_id: s.agency_id, site_id: s.site_id, domains: [s.domain] })
@@ -442,7 +444,7 @@ async function main(): Promise<void> {
     const kafka = createKafka(config.kafka, log)
     const admin = kafka.admin()
     await admin.connect()
-    cleanups.unshift(() => admin.disconnect())
+    teardown.add(() => admin.disconnect())
     await ensureTopics(admin, topics, log)
     await ensureTopics(admin, freshTopics, log)
 
@@ -592,7 +594,7 @@ async function main(): Promise<void> {
       `(d) freshness: collector + transform in this process, ${FRESH_RATE} events/s in ${FRESH_BATCH}-event batches for ${FRESH_SECONDS}s…`,
     )
     const freshDir = mkdtempSync(path.join(os.tmpdir(), 'nhip-bench-fresh-'))
-    cleanups.unshift(async () => rmSync(freshDir, { recursive: true, force: true }))
+    teardown.add(async () => rmSync(freshDir, { recursive: true, force: true }))
     const collector = await createCollector({
       ch,
       log,
@@ -604,7 +606,7 @@ async function main(): Promise<void> {
       limits: { ipRatePerSec: 1e9, ipBurst: 1e9, siteRatePerSec: 1e9, siteBurst: 1e9 },
       trustProxy: true,
     })
-    cleanups.unshift(() => collector.close())
+    teardown.add(() => collector.close())
     const url = await collector.app.listen({ host: '127.0.0.1', port: 0 })
     // Timed like (c), to show how the consumer batches a trickle: inserts per second and rows per insert.
     const freshTimes = new StageTimes()
@@ -613,7 +615,7 @@ async function main(): Promise<void> {
       log,
       metrics: new Registry(),
     })
-    cleanups.unshift(async () => freshTransform.close())
+    teardown.add(async () => freshTransform.close())
     const freshConsumer = await startEventConsumer({
       kafka: timeKafka(kafka, freshTimes),
       topics: freshTopics,
@@ -626,7 +628,7 @@ async function main(): Promise<void> {
       chunkRows: DEFAULTS.batchRows,
       maxWaitMs: DEFAULTS.flushMs,
     })
-    cleanups.unshift(() => freshConsumer.stop())
+    teardown.add(() => freshConsumer.stop())
     await freshConsumer.joined
     freshTimes.reset()
     const fresh = await measureFreshness({ url, ch, site: FRESH_SITE, pollMs: 100 })
@@ -721,25 +723,19 @@ async function main(): Promise<void> {
         load_average_1m_start: loadAtStart,
         load_average_1m_end: os.loadavg()[0] ?? Number.NaN,
       },
-      `${N} generated events (test/support/generate-events.ts, sorted by time over 48 h, 3 sites, 3 000 visitors) produced gzip in 1000-message sends to a 6-partition topic. ` +
+      `Code ${codeRevision()}. ${N} generated events (test/support/generate-events.ts, sorted by time over 48 h, 3 sites, 3 000 visitors) produced gzip in 1000-message sends to a 6-partition topic. ` +
         `(a) kafkajs eachBatch, count only, same fetch settings as the transform; (b) client.insert JSONEachRow, ${INSERT_ROWS} rows per insert, into a freshly ` +
         'migrated database (materialized views included; bare-table figure alongside), new database per rep; medians of ' +
-        `${REPS}. (c) startEventConsumer + createTransform with the default batch ${DEFAULTS.batchRows} rows / flush ${DEFAULTS.flushMs} ms, from the first ` +
-        'processed message until the group committed everything; all rows verified in ClickHouse. (d) collector (Kafka mode) + transform consumer in one ' +
-        `process, ${FRESH_RATE} events/s as ${FRESH_BATCH}-event batches over HTTP for ${FRESH_SECONDS}s; visibility = first 100 ms poll that finds the id (upper bound). ` +
+        `${REPS}. (c) startEventConsumer + createTransform with the default batch ${DEFAULTS.batchRows} rows / flush ${DEFAULTS.flushMs} ms, from the consumer's first ` +
+        'fetch until the group committed everything (several partitions in flight: pipeline_partitions_in_flight); all rows verified in ClickHouse. (d) collector (Kafka mode) + transform consumer in one ' +
+        `process, ${FRESH_RATE} events/s as ${FRESH_BATCH}-event batches over HTTP for ${FRESH_SECONDS}s; visibility = first 100 ms poll that finds the id (upper bound, ≤ 0.1 s late). ` +
         `Kafka: ${process.env.KAFKA_BROKERS ? 'KAFKA_BROKERS' : 'one local KRaft broker'}; chDB embedded. Shared 2-core VM: 1-min load average ${loadAtStart.toFixed(2)} at start, ` +
         `${(os.loadavg()[0] ?? 0).toFixed(2)} at end.${profileNote}`,
     )
   } catch (err) {
     failure = err instanceof Error ? err : new Error(String(err))
   } finally {
-    for (const cleanup of cleanups) {
-      try {
-        await cleanup()
-      } catch (err) {
-        progress(`cleanup failed: ${err instanceof Error ? err.message : String(err)}`)
-      }
-    }
+    await teardown.run()
   }
   if (failure) {
     progress(

@@ -67,6 +67,9 @@ async function run(job: LoadJob): Promise<LoadResult> {
   }
 }
 
+// The parent went away (finished, crashed or interrupted): stop loading its servers.
+process.once('disconnect', () => process.exit(1))
+
 process.once('message', (job: LoadJob) => {
   run(job).then(
     (result) => process.send?.({ result }, () => process.exit(0)),
