@@ -100,11 +100,17 @@ function zodIssues(error: z.ZodError, prefix = ''): Array<{ path: string; messag
 function invalid(what: string, error: z.ZodError, prefix = ''): HttpProblem {
   const issues = zodIssues(error, prefix)
   const first = issues[0]
-  return new HttpProblem(400, 'invalid_body', `invalid ${what}: ${first ? `${first.path || 'body'}: ${first.message}` : 'malformed'}`, issues)
+  return new HttpProblem(
+    400,
+    'invalid_body',
+    `invalid ${what}: ${first ? `${first.path || 'body'}: ${first.message}` : 'malformed'}`,
+    issues,
+  )
 }
 
 function parseJson(body: unknown): unknown {
-  if (typeof body !== 'string' || body.length === 0) throw new HttpProblem(400, 'empty_body', 'the request body is empty')
+  if (typeof body !== 'string' || body.length === 0)
+    throw new HttpProblem(400, 'empty_body', 'the request body is empty')
   try {
     return JSON.parse(body)
   } catch (err) {
@@ -114,7 +120,8 @@ function parseJson(body: unknown): unknown {
 
 /** NDJSON (one object per line) or a JSON array / single object. */
 function parseJsonOrNdjson(body: unknown, contentType: string | undefined): unknown[] {
-  if (typeof body !== 'string' || body.trim().length === 0) throw new HttpProblem(400, 'empty_body', 'the request body is empty')
+  if (typeof body !== 'string' || body.trim().length === 0)
+    throw new HttpProblem(400, 'empty_body', 'the request body is empty')
   const ndjson = contentType?.includes('ndjson') || (!body.trimStart().startsWith('[') && body.includes('\n'))
   if (ndjson) {
     return body
@@ -124,7 +131,11 @@ function parseJsonOrNdjson(body: unknown, contentType: string | undefined): unkn
         try {
           return JSON.parse(line) as unknown
         } catch (err) {
-          throw new HttpProblem(400, 'malformed_json', `line ${i + 1} is not valid JSON: ${(err as Error).message}`)
+          throw new HttpProblem(
+            400,
+            'malformed_json',
+            `line ${i + 1} is not valid JSON: ${(err as Error).message}`,
+          )
         }
       })
   }
@@ -150,6 +161,55 @@ function hostOf(url: string): string | undefined {
   } catch {
     return undefined
   }
+}
+
+/** Fields of one event as either endpoint received them, in the contract's names. */
+interface AcceptedEvent {
+  event_id: string
+  type: EventMessage['type']
+  name?: string | undefined
+  ts: number
+  url: string
+  referrer?: string | undefined
+  title?: string | undefined
+  article_id?: string | undefined
+  section?: string | undefined
+  author?: string | undefined
+  published_at?: number | undefined
+  engaged_ms?: number | undefined
+  scroll_pct?: number | undefined
+  props?: Record<string, string> | undefined
+  visitor_id: string
+  consented: boolean
+  client: ClientFacts
+}
+
+/** The Kafka record of an accepted event: the contract's message keyed by site + visitor. */
+function eventRecord(topic: string, site: Site, receivedAt: number, e: AcceptedEvent): OutRecord {
+  const msg: EventMessage = {
+    v: EVENT_SCHEMA_VERSION,
+    event_id: e.event_id,
+    type: e.type,
+    name: e.name ?? '',
+    ts: e.ts,
+    received_at: receivedAt,
+    agency_id: site.agency_id,
+    site_id: site.site_id,
+    url: e.url,
+    referrer: e.referrer ?? '',
+    title: e.title ?? '',
+    article_id: e.article_id ?? '',
+    section: e.section ?? '',
+    author: e.author ?? '',
+    published_at: e.published_at ?? null,
+    visitor_id: e.visitor_id,
+    consented: e.consented,
+    engaged_ms: e.engaged_ms ?? 0,
+    scroll_pct: e.scroll_pct ?? 0,
+    props: e.props ?? {},
+    client: e.client,
+  }
+  return { topic, key: eventKey(msg), value: Buffer.from(JSON.stringify(msg)) }
 }
 
 /**
@@ -193,16 +253,28 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     if (err instanceof HttpProblem) {
       rejected.inc({ route, reason: err.code })
       if (err.retryAfterS) reply.header('retry-after', String(err.retryAfterS))
-      return reply.code(err.status).send({ error: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) })
+      return reply
+        .code(err.status)
+        .send({ error: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) })
     }
     const e = err as { statusCode?: number; code?: string; message: string; retryAfterS?: number }
     if (e.code === 'SPOOL_FULL' || e.code === 'SPOOL_WRITE') {
       rejected.inc({ route, reason: 'unavailable' })
       reply.header('retry-after', '30')
-      return reply.code(503).send({ error: 'unavailable', message: 'the collector cannot store more events right now; retry later' })
+      return reply
+        .code(503)
+        .send({
+          error: 'unavailable',
+          message: 'the collector cannot store more events right now; retry later',
+        })
     }
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-      const code = e.statusCode === 413 ? 'body_too_large' : e.statusCode === 415 ? 'unsupported_media_type' : 'bad_request'
+      const code =
+        e.statusCode === 413
+          ? 'body_too_large'
+          : e.statusCode === 415
+            ? 'unsupported_media_type'
+            : 'bad_request'
       rejected.inc({ route, reason: code })
       return reply.code(e.statusCode).send({ error: code, message: e.message })
     }
@@ -210,7 +282,9 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     deps.log?.error({ err, route }, 'request failed')
     // An outage, not bad input: the client retries with the same event ids.
     reply.header('retry-after', '10')
-    return reply.code(503).send({ error: 'unavailable', message: 'temporarily unable to accept events; retry later' })
+    return reply
+      .code(503)
+      .send({ error: 'unavailable', message: 'temporarily unable to accept events; retry later' })
   })
 
   app.addHook('onSend', async (req, reply) => {
@@ -226,25 +300,58 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     reply.header('cache-control', reply.getHeader('cache-control') ?? 'no-store')
   })
 
-  function requireIngest(): { sites: SiteRegistry; sink: EventSink; topics: { events: string; content: string }; edge: EdgeEnrichment } {
-    if (!deps.sites || !deps.sink || !deps.topics || !deps.edge) throw new HttpProblem(404, 'not_found', 'ingestion is not enabled on this service')
+  function requireIngest(): {
+    sites: SiteRegistry
+    sink: EventSink
+    topics: { events: string; content: string }
+    edge: EdgeEnrichment
+  } {
+    if (!deps.sites || !deps.sink || !deps.topics || !deps.edge)
+      throw new HttpProblem(404, 'not_found', 'ingestion is not enabled on this service')
     return { sites: deps.sites, sink: deps.sink, topics: deps.topics, edge: deps.edge }
   }
 
-  function checkRate(limiter: ReturnType<typeof createRateLimiter>, key: string, cost: number, what: string): void {
+  function checkRate(
+    limiter: ReturnType<typeof createRateLimiter>,
+    key: string,
+    cost: number,
+    what: string,
+  ): void {
     const wait = limiter.take(key, cost)
-    if (wait > 0) throw new HttpProblem(429, 'rate_limited', `too many requests for this ${what}; retry in ${wait} s`, undefined, wait)
+    if (wait > 0)
+      throw new HttpProblem(
+        429,
+        'rate_limited',
+        `too many requests for this ${what}; retry in ${wait} s`,
+        undefined,
+        wait,
+      )
   }
 
   function checkTs(ts: number, pastMs: number, path: string): void {
     const t = now()
-    if (ts > t + limits.futureMs) throw new HttpProblem(400, 'timestamp_out_of_window', `${path}: timestamp is in the future beyond ${limits.futureMs / 60_000} min`)
-    if (ts < t - pastMs) throw new HttpProblem(400, 'timestamp_out_of_window', `${path}: timestamp is older than ${Math.round(pastMs / 3_600_000)} h`)
+    if (ts > t + limits.futureMs)
+      throw new HttpProblem(
+        400,
+        'timestamp_out_of_window',
+        `${path}: timestamp is in the future beyond ${limits.futureMs / 60_000} min`,
+      )
+    if (ts < t - pastMs)
+      throw new HttpProblem(
+        400,
+        'timestamp_out_of_window',
+        `${path}: timestamp is older than ${Math.round(pastMs / 3_600_000)} h`,
+      )
   }
 
   function allowedOrigin(site: Site, req: FastifyRequest): string | undefined {
     const origin = req.headers.origin
-    const host = origin && origin !== 'null' ? hostOf(origin) : req.headers.referer ? hostOf(req.headers.referer) : undefined
+    const host =
+      origin && origin !== 'null'
+        ? hostOf(origin)
+        : req.headers.referer
+          ? hostOf(req.headers.referer)
+          : undefined
     // sendBeacon and fetch send Origin on POST; Referer is the fallback for old browsers.
     if (!host || !hostAllowed(site, host)) return undefined
     return origin && origin !== 'null' ? origin : `https://${host}`
@@ -268,8 +375,15 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     const { sites, sink, topics, edge } = requireIngest()
     const parsed = BrowserBatch.safeParse(parseJson(req.body))
     if (!parsed.success) {
-      const tooMany = parsed.error.issues.some((i) => i.path[0] === 'events' && i.code === 'too_big' && i.path.length === 1)
-      if (tooMany) throw new HttpProblem(413, 'batch_too_large', `a browser batch holds at most ${BROWSER_BATCH_MAX} events`)
+      const tooMany = parsed.error.issues.some(
+        (i) => i.path[0] === 'events' && i.code === 'too_big' && i.path.length === 1,
+      )
+      if (tooMany)
+        throw new HttpProblem(
+          413,
+          'batch_too_large',
+          `a browser batch holds at most ${BROWSER_BATCH_MAX} events`,
+        )
       throw invalid('batch', parsed.error)
     }
     const batch = parsed.data
@@ -277,7 +391,11 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     if (!site) throw new HttpProblem(404, 'unknown_site', `unknown site "${batch.site}"`)
     const origin = allowedOrigin(site, req)
     if (!origin) {
-      throw new HttpProblem(403, 'origin_not_allowed', `origin ${req.headers.origin ?? req.headers.referer ?? '(none)'} is not registered for site ${site.site_id}`)
+      throw new HttpProblem(
+        403,
+        'origin_not_allowed',
+        `origin ${req.headers.origin ?? req.headers.referer ?? '(none)'} is not registered for site ${site.site_id}`,
+      )
     }
     checkRate(perIp, req.ip, 1, 'address')
     checkRate(perSite, site.site_id, batch.events.length, 'site')
@@ -288,7 +406,12 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     batch.events.forEach((e, i) => {
       checkTs(e.ts, limits.browserPastMs, `events[${i}].ts`)
       const h = hostOf(e.u)
-      if (!h || !hostAllowed(site, h)) throw new HttpProblem(403, 'url_not_on_site', `events[${i}].u: ${e.u} is not on the domains of site ${site.site_id}`)
+      if (!h || !hostAllowed(site, h))
+        throw new HttpProblem(
+          403,
+          'url_not_on_site',
+          `events[${i}].u: ${e.u} is not on the domains of site ${site.site_id}`,
+        )
     })
     const consented = batch.c === true && batch.vid !== undefined
     const visitor = consented && batch.vid ? batch.vid : await edge.visitorId(site.site_id, ip, ua)
@@ -297,32 +420,27 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
       'sec-ch-ua-mobile': req.headers['sec-ch-ua-mobile'] as string | undefined,
       'sec-ch-ua-platform': req.headers['sec-ch-ua-platform'] as string | undefined,
     })
-    const records = batch.events.map((e): OutRecord => {
-      const msg: EventMessage = {
-        v: EVENT_SCHEMA_VERSION,
+    const records = batch.events.map((e) =>
+      eventRecord(topics.events, site, received, {
         event_id: e.id,
         type: e.t,
-        name: e.n ?? '',
+        name: e.n,
         ts: e.ts,
-        received_at: received,
-        agency_id: site.agency_id,
-        site_id: site.site_id,
         url: e.u,
-        referrer: e.r ?? '',
-        title: e.ti ?? '',
-        article_id: e.a ?? '',
-        section: e.s ?? '',
-        author: e.au ?? '',
-        published_at: e.pt ?? null,
+        referrer: e.r,
+        title: e.ti,
+        article_id: e.a,
+        section: e.s,
+        author: e.au,
+        published_at: e.pt,
+        engaged_ms: e.e,
+        scroll_pct: e.sc,
+        props: e.p,
         visitor_id: visitor,
         consented,
-        engaged_ms: e.e ?? 0,
-        scroll_pct: e.sc ?? 0,
-        props: e.p ?? {},
         client,
-      }
-      return { topic: topics.events, key: eventKey(msg), value: Buffer.from(JSON.stringify(msg)) }
-    })
+      }),
+    )
     await sink.send(records)
     accepted.inc({ route: '/e', site: site.site_id }, records.length)
     latency.observe({ route: '/e' }, Number(process.hrtime.bigint() - started) / 1e9)
@@ -333,9 +451,11 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
 
   function siteFromKey(req: FastifyRequest, sites: SiteRegistry): Site {
     const key = bearer(req)
-    if (!key) throw new HttpProblem(401, 'missing_api_key', 'send the site API key as "Authorization: Bearer <key>"')
+    if (!key)
+      throw new HttpProblem(401, 'missing_api_key', 'send the site API key as "Authorization: Bearer <key>"')
     const site = sites.byApiKey(key)
-    if (!site) throw new HttpProblem(401, 'invalid_api_key', 'the API key is not valid (rotated or mistyped?)')
+    if (!site)
+      throw new HttpProblem(401, 'invalid_api_key', 'the API key is not valid (rotated or mistyped?)')
     return site
   }
 
@@ -345,7 +465,11 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     const site = siteFromKey(req, sites)
     const items = parseJsonOrNdjson(req.body, req.headers['content-type'])
     if (items.length > limits.serverBatchMax) {
-      throw new HttpProblem(413, 'batch_too_large', `at most ${limits.serverBatchMax} events per request (got ${items.length})`)
+      throw new HttpProblem(
+        413,
+        'batch_too_large',
+        `at most ${limits.serverBatchMax} events per request (got ${items.length})`,
+      )
     }
     checkRate(perSite, site.site_id, items.length, 'site')
     const events = items.map((item, i) => {
@@ -353,7 +477,12 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
       if (!r.success) throw invalid('event', r.error, `[${i}].`)
       checkTs(r.data.ts, limits.serverPastMs, `[${i}].ts`)
       const h = hostOf(r.data.url)
-      if (!h || !hostAllowed(site, h)) throw new HttpProblem(403, 'url_not_on_site', `[${i}].url: ${r.data.url} is not on the domains of site ${site.site_id}`)
+      if (!h || !hostAllowed(site, h))
+        throw new HttpProblem(
+          403,
+          'url_not_on_site',
+          `[${i}].url: ${r.data.url} is not on the domains of site ${site.site_id}`,
+        )
       return r.data
     })
     const received = now()
@@ -362,30 +491,9 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
       const consented = e.visitor_id !== undefined
       const visitor = e.visitor_id ?? (await edge.visitorId(site.site_id, e.ip ?? '', e.user_agent ?? ''))
       const client = edge.clientFacts(e.ip ?? '', e.user_agent ?? '', {})
-      const msg: EventMessage = {
-        v: EVENT_SCHEMA_VERSION,
-        event_id: e.event_id,
-        type: e.type,
-        name: e.name ?? '',
-        ts: e.ts,
-        received_at: received,
-        agency_id: site.agency_id,
-        site_id: site.site_id,
-        url: e.url,
-        referrer: e.referrer ?? '',
-        title: e.title ?? '',
-        article_id: e.article_id ?? '',
-        section: e.section ?? '',
-        author: e.author ?? '',
-        published_at: e.published_at ?? null,
-        visitor_id: visitor,
-        consented,
-        engaged_ms: e.engaged_ms ?? 0,
-        scroll_pct: e.scroll_pct ?? 0,
-        props: e.props ?? {},
-        client,
-      }
-      records.push({ topic: topics.events, key: eventKey(msg), value: Buffer.from(JSON.stringify(msg)) })
+      records.push(
+        eventRecord(topics.events, site, received, { ...e, visitor_id: visitor, consented, client }),
+      )
     }
     await sink.send(records)
     accepted.inc({ route: '/v1/events', site: site.site_id }, records.length)
@@ -397,14 +505,20 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     const { sites, sink, topics } = requireIngest()
     const site = siteFromKey(req, sites)
     const items = parseJsonOrNdjson(req.body, req.headers['content-type'])
-    if (items.length > 1000) throw new HttpProblem(413, 'batch_too_large', `at most 1000 articles per request (got ${items.length})`)
+    if (items.length > 1000)
+      throw new HttpProblem(413, 'batch_too_large', `at most 1000 articles per request (got ${items.length})`)
     const received = now()
     const records = items.map((item, i): OutRecord => {
       const r = ContentInput.safeParse(item)
       if (!r.success) throw invalid('article', r.error, `[${i}].`)
       const a = r.data
       const h = hostOf(a.url)
-      if (!h || !hostAllowed(site, h)) throw new HttpProblem(403, 'url_not_on_site', `[${i}].url: ${a.url} is not on the domains of site ${site.site_id}`)
+      if (!h || !hostAllowed(site, h))
+        throw new HttpProblem(
+          403,
+          'url_not_on_site',
+          `[${i}].url: ${a.url} is not on the domains of site ${site.site_id}`,
+        )
       const msg = ArticleMessage.parse({
         v: CONTENT_SCHEMA_VERSION,
         agency_id: site.agency_id,
@@ -459,7 +573,13 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     )
     const ok = results.every(([, r]) => r.ok)
     const backlog = deps.sink?.backlog()
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', checks: Object.fromEntries(results), ...(backlog ? { spool: backlog } : {}) })
+    return reply
+      .code(ok ? 200 : 503)
+      .send({
+        status: ok ? 'ok' : 'degraded',
+        checks: Object.fromEntries(results),
+        ...(backlog ? { spool: backlog } : {}),
+      })
   })
 
   app.get('/metrics', async (req: FastifyRequest, reply: FastifyReply) => {
