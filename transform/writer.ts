@@ -4,45 +4,15 @@
 import type { ClickHouse } from '../infra/clickhouse/client.ts'
 import { AppError, errorMessage } from '../infra/errors.ts'
 import type { ArticleMessage } from '../ingest/contract/index.ts'
+import type { EnrichedEvent } from './pipeline/pipeline.ts'
 
-/** One row of the `events` table (timestamps as epoch ms; the writer formats them). */
-export interface EventRow {
-  event_id: string
-  schema_version: number
-  type: string
-  name: string
-  ts: number
-  received_at: number
-  agency_id: string
-  site_id: string
-  url: string
-  path: string
-  title: string
-  article_id: string
-  section: string
-  referrer: string
-  referrer_host: string
-  referrer_class: string
-  referrer_source: string
-  utm_source: string
-  utm_medium: string
-  utm_campaign: string
-  utm_content: string
-  utm_term: string
-  visitor_id: string
+/**
+ * One row of the `events` table as the pipeline builds it (timestamps as epoch ms; the writer formats them).
+ * Flags may also be 0/1, as rows seeded by tools and tests carry them.
+ */
+export type EventRow = Omit<EnrichedEvent, 'consented' | 'is_bot'> & {
   consented: number | boolean
-  session_id: string
-  session_page: number
-  engaged_ms: number
-  scroll_pct: number
-  props: Record<string, string>
-  device: string
-  os: string
-  browser: string
   is_bot: number | boolean
-  bot_kind: string
-  country: string
-  province: string
   /** Not columns of `events`: carried for the articles seen on pages. */
   author?: string
   published_at?: number | null
