@@ -20,9 +20,10 @@ export function createContext(name: string): Context {
 export async function openMigrated(ctx: Context, command: string): Promise<ClickHouse> {
   const ch = await openClickHouse(ctx.config.clickhouse, { command })
   try {
-    await migrate(ch, { log: ctx.log })
+    const cluster = ctx.config.clickhouse.kind === 'server' ? ctx.config.clickhouse.cluster : undefined
+    await migrate(ch, { log: ctx.log, cluster })
     // Retention is configuration, not schema: TTLs follow the config at every start.
-    const changes = await applyRetention(ch, ctx.config.retention)
+    const changes = await applyRetention(ch, ctx.config.retention, { cluster })
     const applied = changes.filter((c) => c.statement)
     if (applied.length) ctx.log.info({ tables: applied.map((c) => `${c.table}: ${c.ttl ?? 'kept forever'}`) }, 'retention updated')
     return ch

@@ -1,4 +1,5 @@
 // Environment → typed configuration, parsed once at the composition root (bin/). Nothing else reads process.env.
+import { createPrivateKey, X509Certificate } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse as parseDotenv } from 'dotenv'
@@ -8,7 +9,12 @@ import { ConfigError } from './errors.ts'
 const brokerList = z
   .string()
   .trim()
-  .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+  .transform((s) =>
+    s
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  )
   .pipe(
     z
       .array(z.string().regex(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, 'each broker must be host:port'))
@@ -34,12 +40,17 @@ export const EnvSchema = z.object({
     .default('/s/p.js'),
   NHIP_METRICS_TOKEN: z.string().min(16, 'at least 16 characters').optional(),
   NHIP_TRUST_PROXY: bool.default(false),
+  /** HTTPS for the service itself (PEM files); both or neither. Behind a TLS-terminating proxy, leave unset. */
+  NHIP_TLS_CERT_FILE: z.string().min(1).optional(),
+  NHIP_TLS_KEY_FILE: z.string().min(1).optional(),
   NHIP_SPOOL_MAX_MB: positiveInt.default(1024),
   NHIP_TRANSFORM_GROUP: z.string().min(1).default('nhip-transform'),
   NHIP_BATCH_ROWS: positiveInt.default(5000),
   NHIP_FLUSH_MS: positiveInt.default(500),
   /** Testing only: a transform worker SIGKILLs itself after this many writes, before committing. */
   NHIP_FAULT_CRASH_AFTER_WRITES: positiveInt.optional(),
+  /** Testing only: while this file exists, a transform worker's ClickHouse writes fail (a simulated outage). */
+  NHIP_FAULT_CLICKHOUSE_DOWN_FILE: z.string().min(1).optional(),
   NHIP_IP_RATE_PER_S: positiveInt.default(20),
   NHIP_SITE_RATE_PER_S: positiveInt.default(5000),
 
@@ -49,9 +60,15 @@ export const EnvSchema = z.object({
   NHIP_RETENTION_ROLLUP_DAYS: z.coerce.number().int().min(0).max(36_500).default(1825),
 
   /** Report e-mails: all three or none. */
-  NHIP_SMTP_URL: z.string().regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL').optional(),
+  NHIP_SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'an smtp:// or smtps:// URL')
+    .optional(),
   NHIP_SMTP_FROM: z.string().min(3).optional(),
-  NHIP_PUBLIC_URL: z.string().refine((u) => /^https?:\/\//.test(u) && URL.canParse(u), 'an http(s) URL').optional(),
+  NHIP_PUBLIC_URL: z
+    .string()
+    .refine((u) => /^https?:\/\//.test(u) && URL.canParse(u), 'an http(s) URL')
+    .optional(),
   NHIP_SMTP_INSECURE_TLS: bool.default(false),
 
   KAFKA_BROKERS: brokerList.optional(),
@@ -62,7 +79,10 @@ export const EnvSchema = z.object({
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   KAFKA_CONNECT_TIMEOUT_MS: positiveInt.default(5000),
-  KAFKA_TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ -').default(''),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ -')
+    .default(''),
   KAFKA_EVENTS_PARTITIONS: positiveInt.default(6),
   KAFKA_CONTENT_PARTITIONS: positiveInt.default(1),
   KAFKA_REPLICATION_FACTOR: positiveInt.default(1),
@@ -71,7 +91,10 @@ export const EnvSchema = z.object({
 
   CLICKHOUSE_URL: z
     .string()
-    .refine((u) => /^https?:\/\//.test(u) && URL.canParse(u), 'expected an http:// or https:// URL such as http://127.0.0.1:8123')
+    .refine(
+      (u) => /^https?:\/\//.test(u) && URL.canParse(u),
+      'expected an http:// or https:// URL such as http://127.0.0.1:8123',
+    )
     .optional(),
   CLICKHOUSE_USER: z.string().min(1).default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
@@ -81,6 +104,11 @@ export const EnvSchema = z.object({
     .default('nhip'),
   CLICKHOUSE_CA_FILE: z.string().min(1).optional(),
   CLICKHOUSE_CONNECT_TIMEOUT_MS: positiveInt.default(5000),
+  /** A ClickHouse cluster name (remote_servers): migrations run ON CLUSTER with Replicated/Distributed tables. */
+  CLICKHOUSE_CLUSTER: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a cluster name from remote_servers (letters, digits, underscore)')
+    .optional(),
 })
 
 export type Env = z.infer<typeof EnvSchema>
@@ -88,10 +116,23 @@ export type Env = z.infer<typeof EnvSchema>
 /** The typed configuration every module receives a slice of. */
 export interface Config {
   dataDir: string
-  http: { host: string; port: number; trustProxy: boolean; metricsToken?: string }
+  http: {
+    host: string
+    port: number
+    trustProxy: boolean
+    metricsToken?: string
+    /** PEM files checked at load time (exist, parse, key matches certificate); read again at start. */
+    tls?: { certFile: string; keyFile: string }
+  }
   logLevel: Env['LOG_LEVEL']
   collector: { trackerPath: string; spoolMaxBytes: number; ipRatePerSec: number; siteRatePerSec: number }
-  transform: { groupId: string; batchRows: number; flushMs: number; crashAfterWrites?: number }
+  transform: {
+    groupId: string
+    batchRows: number
+    flushMs: number
+    crashAfterWrites?: number
+    faultClickHouseDownFile?: string
+  }
   retention: { eventsDays: number | null; rollupDays: number | null }
   email?: { smtpUrl: string; from: string; baseUrl: string; insecureTls: boolean }
   kafka:
@@ -129,7 +170,20 @@ export type ClickHouseConfig =
       database: string
       caFile?: string
       connectTimeoutMs: number
+      /** Migrations run ON CLUSTER with Replicated and Distributed engines (see infra/clickhouse/cluster-sql.ts). */
+      cluster?: string
     }
+
+/** Variables whose value is a secret: an error names them but never shows the value. */
+const SECRET_VARS = new Set(['NHIP_METRICS_TOKEN', 'KAFKA_SASL_PASSWORD', 'CLICKHOUSE_PASSWORD'])
+
+/** What an error message may show of a variable's value: secrets hidden, URL passwords masked. */
+function shownValue(name: string, raw: string): string {
+  if (SECRET_VARS.has(name)) return `(hidden, ${raw.length} characters)`
+  // smtp://user:password@host, https://user:password@clickhouse — keep the user, mask the password.
+  const masked = raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^/@:\s]*):[^@\s]*@/i, '$1:***@')
+  return JSON.stringify(masked.length > 60 ? `${masked.slice(0, 60)}…` : masked)
+}
 
 /** Formats zod issues as `VARIABLE: expected …, got "…"` lines. */
 function describeIssues(error: z.ZodError, env: Record<string, string | undefined>): string {
@@ -145,7 +199,7 @@ function describeIssues(error: z.ZodError, env: Record<string, string | undefine
     .map((issue) => {
       const name = String(issue.path[0] ?? '(config)')
       const raw = env[name]
-      const got = raw === undefined ? 'unset' : `got ${JSON.stringify(raw.length > 60 ? `${raw.slice(0, 60)}…` : raw)}`
+      const got = raw === undefined ? 'unset' : `got ${shownValue(name, raw)}`
       return `${name}: ${issue.message} (${got})`
     })
     .join('; ')
@@ -168,6 +222,89 @@ export function readEnv(
 }
 
 /**
+ * Checks the HTTPS files: both set, readable, a PEM certificate and a PEM private key that belong together.
+ * Throws {@link ConfigError} naming the variable at fault.
+ */
+function checkTls(
+  certVar: string | undefined,
+  keyVar: string | undefined,
+  cwd: string,
+): { certFile: string; keyFile: string } | undefined {
+  if (!certVar && !keyVar) return undefined
+  if (!certVar || !keyVar) {
+    throw new ConfigError(
+      `invalid configuration: ${certVar ? 'NHIP_TLS_KEY_FILE' : 'NHIP_TLS_CERT_FILE'} is unset: NHIP_TLS_CERT_FILE and NHIP_TLS_KEY_FILE must be set together`,
+    )
+  }
+  const read = (name: string, file: string): string => {
+    try {
+      return readFileSync(file, 'utf8')
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      throw new ConfigError(
+        `invalid configuration: ${name}: cannot read ${file} (${code === 'ENOENT' ? 'no such file' : (code ?? 'error')})`,
+      )
+    }
+  }
+  const certFile = path.resolve(cwd, certVar)
+  const keyFile = path.resolve(cwd, keyVar)
+  let cert: X509Certificate
+  try {
+    cert = new X509Certificate(read('NHIP_TLS_CERT_FILE', certFile))
+  } catch (err) {
+    if (err instanceof ConfigError) throw err
+    throw new ConfigError(`invalid configuration: NHIP_TLS_CERT_FILE: ${certFile} is not a PEM certificate`)
+  }
+  let key: ReturnType<typeof createPrivateKey>
+  try {
+    key = createPrivateKey(read('NHIP_TLS_KEY_FILE', keyFile))
+  } catch (err) {
+    if (err instanceof ConfigError) throw err
+    // The parser's message could quote key material: say only what is wrong.
+    throw new ConfigError(
+      `invalid configuration: NHIP_TLS_KEY_FILE: ${keyFile} is not an unencrypted PEM private key`,
+    )
+  }
+  if (!cert.checkPrivateKey(key)) {
+    throw new ConfigError(
+      `invalid configuration: NHIP_TLS_KEY_FILE: ${keyFile} is not the private key of the certificate in NHIP_TLS_CERT_FILE (${certFile})`,
+    )
+  }
+  if (Date.parse(cert.validTo) < Date.now()) {
+    throw new ConfigError(
+      `invalid configuration: NHIP_TLS_CERT_FILE: the certificate in ${certFile} expired on ${cert.validTo}`,
+    )
+  }
+  return { certFile, keyFile }
+}
+
+/**
+ * A CA bundle variable: the file must exist and hold at least one PEM certificate. (The ClickHouse client
+ * would otherwise skip a missing file and trust the system CAs instead, silently.)
+ */
+function checkCaFile(name: string, value: string | undefined, cwd: string): string | undefined {
+  if (!value) return undefined
+  const file = path.resolve(cwd, value)
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw new ConfigError(
+      `invalid configuration: ${name}: cannot read ${file} (${code === 'ENOENT' ? 'no such file' : (code ?? 'error')})`,
+    )
+  }
+  const pems = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
+  try {
+    if (!pems.length) throw new Error('none')
+    for (const pem of pems) new X509Certificate(pem)
+  } catch {
+    throw new ConfigError(`invalid configuration: ${name}: ${file} holds no valid PEM certificate`)
+  }
+  return file
+}
+
+/**
  * Parses the environment into a {@link Config}. Throws {@link ConfigError} naming each bad variable.
  * @example const config = loadConfig(readEnv(process.env, process.cwd()))
  */
@@ -184,6 +321,24 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
   if (e.NHIP_SMTP_URL && (!e.NHIP_SMTP_FROM || !e.NHIP_PUBLIC_URL)) {
     throw new ConfigError('invalid configuration: NHIP_SMTP_URL needs NHIP_SMTP_FROM and NHIP_PUBLIC_URL too')
   }
+  if (e.CLICKHOUSE_CLUSTER && !e.CLICKHOUSE_URL) {
+    throw new ConfigError(
+      'invalid configuration: CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL (a cluster is a ClickHouse server set-up)',
+    )
+  }
+  const tls = checkTls(e.NHIP_TLS_CERT_FILE, e.NHIP_TLS_KEY_FILE, cwd)
+  if (e.KAFKA_SSL_CA_FILE && !e.KAFKA_SSL) {
+    throw new ConfigError(
+      'invalid configuration: KAFKA_SSL_CA_FILE is set but KAFKA_SSL is not true (the CA would be ignored)',
+    )
+  }
+  const kafkaCaFile = checkCaFile('KAFKA_SSL_CA_FILE', e.KAFKA_SSL_CA_FILE, cwd)
+  const clickhouseCaFile = checkCaFile('CLICKHOUSE_CA_FILE', e.CLICKHOUSE_CA_FILE, cwd)
+  if (clickhouseCaFile && !e.CLICKHOUSE_URL?.startsWith('https://')) {
+    throw new ConfigError(
+      'invalid configuration: CLICKHOUSE_CA_FILE is set but CLICKHOUSE_URL is not https:// (the CA would be ignored)',
+    )
+  }
   const dataDir = path.resolve(cwd, e.NHIP_DATA_DIR)
   const prefix = e.KAFKA_TOPIC_PREFIX
   const hour = 3_600_000
@@ -194,6 +349,7 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       port: e.NHIP_PORT,
       trustProxy: e.NHIP_TRUST_PROXY,
       ...(e.NHIP_METRICS_TOKEN ? { metricsToken: e.NHIP_METRICS_TOKEN } : {}),
+      ...(tls ? { tls } : {}),
     },
     logLevel: e.LOG_LEVEL,
     collector: {
@@ -207,13 +363,16 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
       batchRows: e.NHIP_BATCH_ROWS,
       flushMs: e.NHIP_FLUSH_MS,
       ...(e.NHIP_FAULT_CRASH_AFTER_WRITES ? { crashAfterWrites: e.NHIP_FAULT_CRASH_AFTER_WRITES } : {}),
+      ...(e.NHIP_FAULT_CLICKHOUSE_DOWN_FILE
+        ? { faultClickHouseDownFile: path.resolve(cwd, e.NHIP_FAULT_CLICKHOUSE_DOWN_FILE) }
+        : {}),
     },
     kafka: e.KAFKA_BROKERS
       ? {
           brokers: e.KAFKA_BROKERS,
           clientId: e.KAFKA_CLIENT_ID,
           ssl: e.KAFKA_SSL,
-          ...(e.KAFKA_SSL_CA_FILE ? { sslCaFile: e.KAFKA_SSL_CA_FILE } : {}),
+          ...(kafkaCaFile ? { sslCaFile: kafkaCaFile } : {}),
           ...(e.KAFKA_SASL_MECHANISM && e.KAFKA_SASL_USERNAME && e.KAFKA_SASL_PASSWORD
             ? {
                 sasl: {
@@ -237,7 +396,14 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
         }
       : undefined,
     ...(e.NHIP_SMTP_URL && e.NHIP_SMTP_FROM && e.NHIP_PUBLIC_URL
-      ? { email: { smtpUrl: e.NHIP_SMTP_URL, from: e.NHIP_SMTP_FROM, baseUrl: e.NHIP_PUBLIC_URL, insecureTls: e.NHIP_SMTP_INSECURE_TLS } }
+      ? {
+          email: {
+            smtpUrl: e.NHIP_SMTP_URL,
+            from: e.NHIP_SMTP_FROM,
+            baseUrl: e.NHIP_PUBLIC_URL,
+            insecureTls: e.NHIP_SMTP_INSECURE_TLS,
+          },
+        }
       : {}),
     retention: {
       eventsDays: e.NHIP_RETENTION_EVENTS_DAYS || null,
@@ -250,8 +416,9 @@ export function loadConfig(env: Record<string, string | undefined>, cwd = proces
           username: e.CLICKHOUSE_USER,
           password: e.CLICKHOUSE_PASSWORD,
           database: e.CLICKHOUSE_DATABASE,
-          ...(e.CLICKHOUSE_CA_FILE ? { caFile: e.CLICKHOUSE_CA_FILE } : {}),
+          ...(clickhouseCaFile ? { caFile: clickhouseCaFile } : {}),
           connectTimeoutMs: e.CLICKHOUSE_CONNECT_TIMEOUT_MS,
+          ...(e.CLICKHOUSE_CLUSTER ? { cluster: e.CLICKHOUSE_CLUSTER } : {}),
         }
       : { kind: 'embedded', path: path.join(dataDir, 'clickhouse'), database: e.CLICKHOUSE_DATABASE },
   }

@@ -6,7 +6,10 @@ import type { Context } from '../context.ts'
 export async function migrateCommand(ctx: Context): Promise<void> {
   const ch = await openClickHouse(ctx.config.clickhouse, { command: 'nhip migrate' })
   try {
-    const { applied, alreadyApplied } = await migrate(ch, { log: ctx.log })
+    const { applied, alreadyApplied } = await migrate(ch, {
+      log: ctx.log,
+      cluster: ctx.config.clickhouse.kind === 'server' ? ctx.config.clickhouse.cluster : undefined,
+    })
     const lines = applied.map((m) => `  applied ${m.file}`)
     lines.push(
       applied.length

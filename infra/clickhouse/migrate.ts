@@ -4,9 +4,10 @@ import { createHash } from 'node:crypto'
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { MigrationError, errorMessage } from '../errors.ts'
+import { errorMessage, MigrationError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { ClickHouse } from './client.ts'
+import { clusterStatements } from './cluster-sql.ts'
 
 /** The folder shipped with the code. */
 export const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations')
@@ -93,13 +94,37 @@ async function readApplied(ch: ClickHouse): Promise<AppliedRow[]> {
 }
 
 /**
+ * The statements a migration runs: as written, or rewritten for a cluster (ON CLUSTER, Replicated*,
+ * Distributed; see cluster-sql.ts). `{db}` is replaced by the database name.
+ * @example migrationStatements(m, 'nhip', { cluster: 'province' })
+ */
+export function migrationStatements(
+  m: Migration,
+  database: string,
+  opts: { cluster?: string | undefined } = {},
+): string[] {
+  const { cluster } = opts
+  return splitStatements(m.sql)
+    .flatMap((statement) => {
+      if (!cluster) return [statement]
+      try {
+        return clusterStatements(statement, { cluster })
+      } catch (err) {
+        throw new MigrationError(`migration ${m.file}: ${errorMessage(err)}`, err)
+      }
+    })
+    .map((statement) => statement.replaceAll('{db}', database))
+}
+
+/**
  * Applies pending migrations in order. Idempotent: a second run applies nothing.
+ * With `cluster`, every statement runs ON CLUSTER with replicated/distributed engines.
  * Throws {@link MigrationError} when an applied file changed or a statement fails.
  * @example const { applied } = await migrate(ch, { log })
  */
 export async function migrate(
   ch: ClickHouse,
-  opts: { log?: Logger; dir?: string } = {},
+  opts: { log?: Logger; dir?: string; cluster?: string | undefined } = {},
 ): Promise<MigrateResult> {
   const { log } = opts
   const migrations = loadMigrations(opts.dir)
@@ -117,16 +142,23 @@ export async function migrate(
   }
   const known = new Set(migrations.map((m) => m.version))
   for (const v of applied.keys()) {
-    if (!known.has(v)) log?.warn({ version: v }, 'database has a migration this code does not know (newer version?)')
+    if (!known.has(v))
+      log?.warn({ version: v }, 'database has a migration this code does not know (newer version?)')
   }
 
   const pending = migrations.filter((m) => !applied.has(m.version))
+  // Rewrite everything first: a statement cluster mode cannot run stops before anything is applied.
+  const statements = new Map(
+    pending.map((m) => [m.version, migrationStatements(m, ch.database, { cluster: opts.cluster })]),
+  )
+  if (opts.cluster && pending.length)
+    log?.info({ cluster: opts.cluster, pending: pending.length }, 'migrating in cluster mode')
   const unrecorded: Array<{ m: Migration; appliedAt: string; durationMs: number }> = []
   for (const m of pending) {
     const started = Date.now()
-    for (const statement of splitStatements(m.sql)) {
+    for (const statement of statements.get(m.version) ?? []) {
       try {
-        await ch.client.command({ query: statement.replaceAll('{db}', ch.database) })
+        await ch.client.command({ query: statement })
       } catch (err) {
         throw new MigrationError(`migration ${m.file} failed: ${errorMessage(err)}`, err)
       }

@@ -46,13 +46,16 @@ export function ttlOf(engineFull: string): string | null {
 export async function applyRetention(
   ch: ClickHouse,
   config: RetentionConfig,
-  opts: { materialize?: boolean } = {},
+  opts: { materialize?: boolean; cluster?: string | undefined } = {},
 ): Promise<RetentionChange[]> {
+  // Cluster mode (see cluster-sql.ts): these tables are sharded; their data and TTL live in `<table>_local`.
+  const stored = (table: string) => (opts.cluster ? `${table}_local` : table)
+  const onCluster = opts.cluster ? ` ON CLUSTER ${opts.cluster}` : ''
   const cfg = RetentionConfig.parse(config)
   const rs = await ch.client.query({
     query:
       'SELECT name, engine_full FROM system.tables WHERE database = {db:String} AND name IN {names:Array(String)}',
-    query_params: { db: ch.database, names: RETENTION_TABLES.map((t) => t.table) },
+    query_params: { db: ch.database, names: RETENTION_TABLES.map((t) => stored(t.table)) },
     format: 'JSONEachRow',
   })
   const current = new Map(
@@ -62,17 +65,17 @@ export async function applyRetention(
 
   const changes: RetentionChange[] = []
   for (const { table, column, setting } of RETENTION_TABLES) {
-    if (!current.has(table))
-      throw new MigrationError(`table ${ch.database}.${table} does not exist: run the migrations first`)
+    if (!current.has(stored(table)))
+      throw new MigrationError(`table ${ch.database}.${stored(table)} does not exist: run the migrations first`)
     const days = cfg[setting]
     const want = days === null ? null : `${column} + toIntervalDay(${days})`
-    const have = current.get(table) ?? null
+    const have = current.get(stored(table)) ?? null
     let statement: string | null = null
     if (want !== have) {
       statement =
         want === null
-          ? `ALTER TABLE ${ch.database}.${table} REMOVE TTL`
-          : `ALTER TABLE ${ch.database}.${table} MODIFY TTL ${want}${settings}`
+          ? `ALTER TABLE ${ch.database}.${stored(table)}${onCluster} REMOVE TTL`
+          : `ALTER TABLE ${ch.database}.${stored(table)}${onCluster} MODIFY TTL ${want}${settings}`
       await ch.client.command({ query: statement })
     }
     changes.push({ table, ttl: want, statement })
