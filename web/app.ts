@@ -14,12 +14,13 @@ import {
   agencyLanguage,
   createJobScheduler,
   type Lang,
-  listReports,
   listReportSites,
+  listReports,
   messages,
   type Scheduler,
   type SchedulerOptions,
 } from '../jobs/index.ts'
+import { queryRecommendationsOverview } from '../jobs/recommend/recommendations-table.ts'
 import { succeededRunIdsSql } from '../jobs/runs-table.ts'
 import {
   insightsPage,
@@ -34,8 +35,8 @@ import {
   csrfToken,
   findSession,
   revokeSession,
-  safeEqual,
   SESSION_TTL_MS,
+  safeEqual,
   type WebSession,
 } from './sessions.ts'
 import { authenticate } from './users.ts'
@@ -333,7 +334,8 @@ export function registerWebApp(app: FastifyInstance, deps: WebAppDeps): WebApp {
         const s = await sessionOf(req)
         if (!s) return reply.redirect('/app/login', 303)
         const [recommendations, forecasts] = await Promise.all([
-          tablePreview('recommendations', s.viewer.agency_id),
+          // The latest succeeded run of the nightly job, the viewer's agency only.
+          queryRecommendationsOverview(ch, s.viewer.agency_id, { articles: 10, perArticle: 5 }),
           tablePreview('forecasts', s.viewer.agency_id),
         ])
         return sendPage(

@@ -1,5 +1,7 @@
 // The web app's pages as pure functions of their data: escaped HTML (the jobs' `html` template), inline CSS,
 // no script at all, forms that post back to the same origin with the session's CSRF token.
+
+import type { RecommendationsOverview } from '../jobs/recommend/recommendations-table.ts'
 import { createFormatter, type Formatter } from '../jobs/reports/format.ts'
 import { html, type SafeHtml, trusted } from '../jobs/reports/html.ts'
 import { type Lang, type Messages, messages } from '../jobs/reports/i18n.ts'
@@ -102,17 +104,65 @@ function previewTable(t: TablePreview | undefined, m: Messages): SafeHtml {
     <tbody>${t.rows.map((r) => html`<tr>${r.map((v) => html`<td>${cell(v)}</td>`)}</tr>`)}</tbody></table>`
 }
 
+// Recommendations region: the nightly job's latest lists for the viewer's agency (labels kept here: only this
+// page uses them).
+const REC_LABELS = {
+  vi: {
+    run: (when: string, version: number, articles: string, readers: string) =>
+      `Lần chạy thành công gần nhất: ${when} · ${version > 0 ? `mô hình v${version}` : 'chưa có mô hình (chỉ danh sách dự phòng)'} · ${articles} danh sách theo bài · ${readers} danh sách cho độc giả (không hiển thị)`,
+    source: 'Bài đang đọc',
+    rank: 'Hạng',
+    recommended: 'Bài được gợi ý',
+    section: 'Chuyên mục',
+    reason: 'Lý do',
+    score: 'Điểm',
+    reasons: { related: 'Liên quan', for_you: 'Dành cho bạn', trending: 'Đang được đọc nhiều', fresh: 'Mới' },
+  },
+  en: {
+    run: (when: string, version: number, articles: string, readers: string) =>
+      `Latest successful run: ${when} · ${version > 0 ? `model v${version}` : 'no model yet (fallback lists only)'} · ${articles} article lists · ${readers} reader lists (not shown)`,
+    source: 'Article being read',
+    rank: 'Rank',
+    recommended: 'Recommended article',
+    section: 'Section',
+    reason: 'Reason',
+    score: 'Score',
+    reasons: { related: 'Related', for_you: 'For you', trending: 'Trending', fresh: 'Fresh' },
+  },
+} as const
+
+function recommendationsSection(lang: Lang, o: RecommendationsOverview | undefined, m: Messages): SafeHtml {
+  if (!o?.rows.length) return html`<p class="note" data-empty>${m.web.notAvailable}</p>`
+  const l = REC_LABELS[lang]
+  const f = createFormatter(lang)
+  const when = new Intl.DateTimeFormat(f.locale, {
+    dateStyle: 'short',
+    timeStyle: 'short',
+    timeZone: 'Asia/Ho_Chi_Minh',
+  }).format(new Date(o.generatedAt))
+  const reason = (r: string) => (l.reasons as Record<string, string>)[r] ?? r
+  const score = new Intl.NumberFormat(f.locale, { maximumFractionDigits: 2 })
+  return html`<p class="note">${l.run(when, o.modelVersion, f.int(o.articleLists), f.int(o.visitorLists))}</p>
+    <table data-recommendations><thead><tr><th>${l.source}</th><th class="n">${l.rank}</th><th>${l.recommended}</th>
+      <th>${l.section}</th><th>${l.reason}</th><th class="n">${l.score}</th></tr></thead>
+    <tbody>${o.rows.map(
+      (r) => html`<tr><td>${r.rank === 1 ? r.sourceTitle || r.sourceId : ''}</td><td class="n">${r.rank}</td>
+        <td>${r.title || r.articleId}</td><td>${r.section}</td><td>${reason(r.reason)}</td>
+        <td class="n">${score.format(r.score)}</td></tr>`,
+    )}</tbody></table>`
+}
+
 export function insightsPage(
   lang: Lang,
   viewer: Viewer,
-  data: { recommendations?: TablePreview; forecasts?: TablePreview },
+  data: { recommendations?: RecommendationsOverview | null; forecasts?: TablePreview },
 ): string {
   const m = messages(lang)
   return layout(
     lang,
     m.web.insightsPage,
     html`<h1>${m.web.insightsPage}</h1>
-      <h2>${m.web.recommendations}</h2>${previewTable(data.recommendations, m)}
+      <h2>${m.web.recommendations}</h2>${recommendationsSection(lang, data.recommendations ?? undefined, m)}
       <h2>${m.web.forecasts}</h2>${previewTable(data.forecasts, m)}`,
     viewer,
   )

@@ -1,5 +1,18 @@
 // Recommendations (issue 6): Vietnamese tokenizer and item features, a two-tower TF.js model trained with
 // in-batch negatives, baselines, offline evaluation on a time split, ranking rules, and a file model registry.
+
+export {
+  type AgencyIndex,
+  buildAgencyIndex,
+  type IndexRequest,
+  type IndexResult,
+  recommendFromIndex,
+  type ServingArticle,
+  type ServingModel,
+  servingKey,
+  servingModel,
+  type VectorCache,
+} from './agency-index.ts'
 export {
   type CandidateScorer,
   fitItemKnn,
@@ -9,6 +22,7 @@ export {
   recentPopularity,
   staticScorer,
 } from './baselines.ts'
+export { compareModelsOnSplit } from './compare-models.ts'
 export {
   type CsvImport,
   type CsvRowError,
@@ -26,18 +40,18 @@ export {
   type Catalogue,
   type InteractionLog,
   type NextReadExamples,
-  timeSplit,
   type TimeSplit,
+  timeSplit,
   vnDayStart,
 } from './dataset.ts'
 export {
   type BaselineName,
   chooseServed,
   DEFAULT_EVALUATE_OPTIONS,
-  evaluateRecommenders,
   type EvaluateOptions,
   type EvaluationReport,
   type EvaluationResult,
+  evaluateRecommenders,
   METHODS,
   type MethodName,
   modelScorer,
@@ -50,10 +64,19 @@ export {
   DEFAULT_FEATURE_CONFIG,
   encodeItems,
   type FeatureConfig,
-  itemTokenIds,
   type ItemFeatureTable,
   type ItemMeta,
+  itemTokenIds,
 } from './features.ts'
+export {
+  DEFAULT_K,
+  MAX_K,
+  RECOMMENDATIONS_PATH,
+  RecommendationsQuery,
+  type RecommendationsResponse,
+  type RecommendationsRouteDeps,
+  registerRecommendationsRoute,
+} from './http-route.ts'
 export { type RecLog, silentLog } from './log.ts'
 export { MetricAccumulator, type RankingMetrics, rankOf, topK } from './metrics.ts'
 export {
@@ -80,13 +103,25 @@ export {
   loadServingModel,
   loadVersion,
   type ModelVersionInfo,
-  promoteIfNotWorse,
   type PromotionResult,
+  promoteIfNotWorse,
   publishVersion,
   readVersionInfo,
   writeVersion,
 } from './registry.ts'
-export { buildServingIndex, scoreRequest, type ServingIndex } from './serve.ts'
+export { buildServingIndex, type ServingIndex, scoreRequest } from './serve.ts'
+export {
+  createRecommendationService,
+  type PrecomputedRow,
+  type RecommendationService,
+  type RecommendationServiceOptions,
+  type ServedItem,
+  type ServedRecommendations,
+  type ServedSource,
+  type ServingRequest,
+  type ServingSite,
+  type ServingSnapshot,
+} from './serving-store.ts'
 export {
   DEFAULT_SYNTHETIC,
   generateSyntheticNews,

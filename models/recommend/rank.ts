@@ -85,7 +85,7 @@ function sectionKey(s: string | undefined): string {
 }
 
 /** Half-life (hours) per normalised section key, with the policy's default for the rest. */
-function halfLifeLookup(policy: AgencyRankingPolicy): (section: string | undefined) => number {
+export function halfLifeLookup(policy: AgencyRankingPolicy): (section: string | undefined) => number {
   const bySection = new Map(Object.entries(policy.halfLifeHoursBySection).map(([s, h]) => [sectionKey(s), h]))
   return (section) => bySection.get(sectionKey(section)) ?? policy.defaultHalfLifeHours
 }

@@ -1,5 +1,6 @@
 // The web app in-process (fastify inject) on the real engine with generated reports: sign-in, CSRF,
 // security headers, the agency boundary (404 for another agency's report), sign-out, the insights page.
+import { randomUUID } from 'node:crypto'
 import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -7,11 +8,17 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createLogger } from '../../infra/logger.ts'
 import { createJobScheduler } from '../../jobs/index.ts'
+import {
+  insertRecommendations,
+  RECOMMENDATIONS_JOB,
+  type RecommendationRecord,
+} from '../../jobs/recommend/recommendations-table.ts'
+import { recordRun } from '../../jobs/runs-table.ts'
 import { addDays, vietnamDay } from '../../jobs/vietnam-time.ts'
 import { CSP, registerWebApp } from '../../web/app.ts'
 import { createUser } from '../../web/users.ts'
+import { insertArticles, seedScenario } from '../jobs/fixtures.ts'
 import { freshClickHouse, type TestClickHouse } from '../support/clickhouse.ts'
-import { seedScenario } from '../jobs/fixtures.ts'
 
 const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
 const day = addDays(vietnamDay(Date.now()), -1)
@@ -217,28 +224,119 @@ describe('reports and the agency boundary', () => {
 })
 
 describe('insights page', () => {
-  it('says "Chưa có" without the tables, and shows only the own agency rows when they exist', async () => {
+  it('shows the latest succeeded run’s lists of the own agency only, "Chưa có" before any run', async () => {
     const { session } = await signIn('hoa')
     const cookie = `nhip_session=${session}`
     const before = await app.inject({ method: 'GET', url: '/app/insights', headers: { cookie } })
     expect(before.statusCode).toBe(200)
     expect(before.body.match(/Chưa có\./g)).toHaveLength(2)
-    await t.ch.client.command({
-      query:
-        'CREATE TABLE nhip.recommendations (agency_id String, article_id String, title String, score Float64) ENGINE = MergeTree ORDER BY agency_id',
+
+    const published = Date.parse(`${day}T02:00:00Z`)
+    await insertArticles(t.ch, [
+      {
+        agency_id: 'lamdong',
+        site_id: 'baolamdong',
+        article_id: 'rec-nguon',
+        title: 'Mùa hoa dã quỳ',
+        section: 'Du lịch',
+        author: 'A',
+        published_at: published,
+      },
+      {
+        agency_id: 'lamdong',
+        site_id: 'lamdongtv',
+        article_id: 'rec-goi-y',
+        title: '<b>Đà Lạt</b> đón khách',
+        section: 'Du lịch',
+        author: 'B',
+        published_at: published - 3_600_000,
+      },
+      {
+        agency_id: 'lamdong',
+        site_id: 'baolamdong',
+        article_id: 'rec-cu',
+        title: 'Bài của lần chạy cũ',
+        section: 'Thời sự',
+        author: 'C',
+        published_at: published - 7_200_000,
+      },
+      {
+        agency_id: 'hanoitimes',
+        site_id: 'hanoitimes',
+        article_id: 'en-1',
+        title: 'Secret of B',
+        section: 'News',
+        author: 'D',
+        published_at: published,
+      },
+    ])
+    const rec = (run: string, over: Partial<RecommendationRecord>): RecommendationRecord => ({
+      agency_id: 'lamdong',
+      site_id: 'baolamdong',
+      kind: 'article',
+      key: 'rec-nguon',
+      rank: 1,
+      article_id: 'rec-goi-y',
+      score: 3.25,
+      reason: 'related',
+      model_version: 4,
+      run_id: run,
+      generated_at: new Date(published + 86_400_000),
+      ...over,
     })
-    await t.ch.client.insert({
-      table: 'nhip.recommendations',
-      format: 'JSONEachRow',
-      values: [
-        { agency_id: 'lamdong', article_id: 'du-lich-1', title: '<b>Đà Lạt</b>', score: 0.9 },
-        { agency_id: 'hanoitimes', article_id: 'en-1', title: 'Secret of B', score: 0.99 },
-      ],
-    })
+    const run = async (run_id: string, status: 'succeeded' | 'failed', at: number) =>
+      recordRun(t.ch, {
+        job: RECOMMENDATIONS_JOB,
+        run_id,
+        scheduled_for: new Date(at),
+        trigger: 'manual',
+        attempt: 1,
+        instance: 'web-test',
+        started_at: new Date(at),
+        ended_at: new Date(at + 1000),
+        status,
+        error: status === 'failed' ? 'killed' : '',
+        key_figures: {},
+      })
+    const [older, latest, failed] = [randomUUID(), randomUUID(), randomUUID()]
+    await insertRecommendations(t.ch, [
+      rec(older, { article_id: 'rec-cu', model_version: 3 }),
+      rec(latest, {}),
+      rec(latest, { rank: 2, article_id: 'rec-cu', reason: 'trending', score: 1.5 }),
+      rec(latest, { kind: 'visitor', key: 'doc-gia-1', reason: 'for_you' }),
+      rec(latest, { agency_id: 'hanoitimes', site_id: 'hanoitimes', key: 'en-1', article_id: 'en-1' }),
+      // A newer run that failed after writing: never shown.
+      rec(failed, { article_id: 'en-1', model_version: 5 }),
+    ])
+    await run(older, 'succeeded', Date.now() - 3 * 3_600_000)
+    await run(latest, 'succeeded', Date.now() - 2 * 3_600_000)
+    await run(failed, 'failed', Date.now() - 3_600_000)
+
     const after = await app.inject({ method: 'GET', url: '/app/insights', headers: { cookie } })
-    expect(after.body).toContain('&lt;b&gt;Đà Lạt&lt;/b&gt;')
+    expect(after.statusCode).toBe(200)
+    const table = /<table data-recommendations>[\s\S]*?<\/table>/.exec(after.body)?.[0] ?? ''
+    expect(table).toContain('Mùa hoa dã quỳ')
+    expect(table).toContain('&lt;b&gt;Đà Lạt&lt;/b&gt; đón khách')
+    expect(table).toContain('Liên quan')
+    expect(table).toContain('Đang được đọc nhiều')
+    expect(table.match(/<tr>/g)).toHaveLength(3)
+    expect(after.body).toContain('mô hình v4')
+    expect(after.body).toContain('1 danh sách cho độc giả')
     expect(after.body).not.toContain('Secret of B')
+    expect(after.body).not.toContain('doc-gia-1')
+    expect(after.body).not.toContain('v5')
     expect(after.body.match(/Chưa có\./g)).toHaveLength(1)
+
+    // The other agency sees its own list, in English (its language).
+    const other = await signIn('linh')
+    const en = await app.inject({
+      method: 'GET',
+      url: '/app/insights',
+      headers: { cookie: `nhip_session=${other.session}` },
+    })
+    expect(en.body).toContain('Secret of B')
+    expect(en.body).toContain('Related')
+    expect(en.body).not.toContain('Mùa hoa dã quỳ')
   })
 })
 
@@ -277,6 +375,9 @@ describe('scheduler lifecycle', () => {
       'daily-report 0 6 * * *',
       'weekly-report 0 7 * * 1',
       'housekeeping 30 3 * * *',
+      'forecast-train 20 2 * * *',
+      'forecast 5 * * * *',
+      'recommendations 30 2 * * *',
     ])
     await a.close()
     // Closed: no further run starts.
