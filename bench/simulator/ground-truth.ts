@@ -29,6 +29,9 @@ export interface DayTruth {
   subscribe_start: number
   subscribe_complete: number
   mobile_pageviews: number
+  /** The recommendation block: impressions and clicks (tracker events rec_impression / rec_click). */
+  rec_impressions: number
+  rec_clicks: number
   /** Pageviews by the referrer class the pipeline assigns (search, social, messaging, aggregator, direct, internal, campaign). */
   referrers: Record<string, number>
 }
@@ -118,6 +121,8 @@ function emptyCounters(): Counters {
     subscribe_start: 0,
     subscribe_complete: 0,
     mobile_pageviews: 0,
+    rec_impressions: 0,
+    rec_clicks: 0,
     referrers: new Map(),
     visitors: new Set(),
   }
@@ -200,6 +205,12 @@ export class TruthRecorder {
       case 'subscribe':
         if (e.name === 'subscribe_start') c.subscribe_start++
         else if (e.name === 'subscribe_complete') c.subscribe_complete++
+        break
+      case 'rec_impression':
+        c.rec_impressions++
+        break
+      case 'rec_click':
+        c.rec_clicks++
         break
       default:
         break

@@ -349,4 +349,30 @@ export function dailyVisitorId(seed: number, reader: number, siteIndex: number, 
   return hashId(seed, 'anon', reader, siteIndex, dayNumber)
 }
 
-export { AGENCIES, SITES, type AgencySpec, type SiteSpec }
+export { AGENCIES, type AgencySpec, SITES, type SiteSpec }
+
+/** Links in the simulated recommendation block at the end of article pages (the widget's default `data-k`). */
+export const REC_BLOCK_K = 5
+/** How readers pick a position in the block: the top of the list gets most clicks. */
+export const REC_POSITION_WEIGHTS: readonly number[] = [0.34, 0.25, 0.18, 0.13, 0.1]
+/** Where the simulated block's lists come from, as GET /v1/recommendations labels them. */
+export const REC_SOURCES: readonly ['model', 'precomputed', 'fallback'] = ['model', 'precomputed', 'fallback']
+
+/**
+ * The chance that a reader who goes on from an article to `next` does so through the recommendation block
+ * (rather than a link in the text, the menu or the home page), given their interest in `next`'s topic relative
+ * to their favourite one (0..1): readers click recommendations that match their tastes far more often. With
+ * the simulator's recirculation rates this gives a click-through of a few percent of block impressions.
+ * @example recClickShare(1) // 0.1
+ */
+export function recClickShare(relativeInterest: number): number {
+  return 0.015 + 0.085 * Math.min(1, Math.max(0, relativeInterest))
+}
+
+/**
+ * The block is seen (an impression: at least half of it on screen) when the reader scrolled to the end of
+ * the article, where sites put it; `endPct` is the scroll depth of the article's end.
+ */
+export function recBlockSeen(maxScrollPct: number, endPct: number, bounced: boolean): boolean {
+  return !bounced && maxScrollPct >= endPct
+}

@@ -20,8 +20,13 @@ import {
   dayNumberOf,
   dayOfNumber,
   HOUR_MS,
+  REC_BLOCK_K,
+  REC_POSITION_WEIGHTS,
+  REC_SOURCES,
   type Reader,
   type ReaderPopulation,
+  recBlockSeen,
+  recClickShare,
   siteAuthors,
   vietnamMidnight,
 } from './model.ts'
@@ -207,6 +212,15 @@ export class Simulation {
   private readonly botClients: ClientFacts[]
   private readonly botTable: AliasTable
   private rng = new Rng(0)
+  /**
+   * The recommendation block's own stream (per site and hour): its draws and event ids never touch `rng`, so
+   * every other event of a seed stays exactly what it was before the block existed.
+   */
+  private recRng = new Rng(0)
+  private readonly recPositions = new AliasTable(REC_POSITION_WEIGHTS)
+  /** The current page's block events (timeline kinds 9 and 10). */
+  private recShown: Record<string, string> = EMPTY_PROPS
+  private recClicked: Record<string, string> = EMPTY_PROPS
   private out: EventMessage[] = []
   private holdout = false
   private begun = false
@@ -347,6 +361,8 @@ export class Simulation {
         subscribe_start: sum('subscribe_start'),
         subscribe_complete: sum('subscribe_complete'),
         mobile_pageviews: sum('mobile_pageviews'),
+        rec_impressions: sum('rec_impressions'),
+        rec_clicks: sum('rec_clicks'),
         articles: this.allArticles.filter((a) => a.published_at < holdoutStart).length,
       },
       days,
@@ -415,6 +431,7 @@ export class Simulation {
       const dayFactor =
         Rng.for(this.seed, 'day', st.index, d).lognormal(0, 0.08) * (weekend ? st.spec.weekend : 1)
       this.rng = Rng.for(this.seed, 'traffic', st.index, d, h)
+      this.recRng = Rng.for(this.seed, 'recs', st.index, d, h)
       const rng = this.rng
       const lambda =
         st.spec.sessionsPerDay * this.scale * ((HOUR_WEIGHTS[h] ?? 0) / HOUR_WEIGHT_SUM) * dayFactor
@@ -735,9 +752,64 @@ export class Simulation {
       if (next && next.published_at > at) next = undefined
     }
     if (next) this.timeline(at - 250, 4, 0)
+    if (recBlockSeen(maxS, endPct, bounce)) {
+      const seenAt =
+        readStart +
+        Math.round(duration * 0.95 * Math.min(1, maxS > s0 ? (endPct - s0) / (maxS - s0) : 0)) +
+        300
+      this.recBlock(reader, a, seenAt, next && next.published_at <= seenAt ? next : undefined, at - 250)
+    }
     this.timeline(at, 2, -1)
     this.flush(page, readStart, duration, s0, maxS, engaged, next ? next.url : '', outbound)
     return next ? { at: at + 400 + rng.int(2100), article: next } : undefined
+  }
+
+  /**
+   * The recommendation block at the end of article `a`, seen at `seenAt`: a list of REC_BLOCK_K same-site
+   * articles (mostly related, the rest popular) and, when the reader goes on to `next` through it (more likely
+   * the more `next` matches their tastes), a click at `clickAt` on `next`'s position. Draws from `recRng` only.
+   */
+  private recBlock(
+    reader: Reader,
+    a: Article,
+    seenAt: number,
+    next: Article | undefined,
+    clickAt: number,
+  ): void {
+    const rng = this.recRng
+    const st = this.ctx.site
+    const viaBlock =
+      next !== undefined &&
+      rng.chance(recClickShare((reader.interests[next.topic] as number) / reader.maxInterest))
+    const slot = viaBlock ? this.recPositions.draw(rng) : -1
+    const items: string[] = []
+    for (let tries = 0; items.length < REC_BLOCK_K && tries < 4 * REC_BLOCK_K; tries++) {
+      if (items.length === slot && next) {
+        items.push(next.article_id)
+        continue
+      }
+      // Related (same topic) first, then what is popular on the site now.
+      const topic = items.length < 3 ? a.topic : rng.int(TOPICS.length)
+      const x = st.draw(rng, topic, false)
+      if (!x || x === a || x === next || x.published_at > seenAt || items.includes(x.article_id)) continue
+      items.push(x.article_id)
+    }
+    if (slot >= items.length && next) items.push(next.article_id)
+    if (items.length === 0) return
+    const source = REC_SOURCES[rng.chance(0.8) ? 0 : rng.chance(0.5) ? 1 : 2] as string
+    const common = {
+      source_article: a.article_id,
+      source,
+      model_version: source === 'fallback' ? '' : '1',
+      placement: 'related',
+    }
+    this.recShown = { ...common, items: items.join(','), count: String(items.length) }
+    this.timeline(seenAt, 9, 0)
+    if (viaBlock && next) {
+      const position = items.indexOf(next.article_id) + 1
+      this.recClicked = { ...common, rec_article: next.article_id, position: String(position) }
+      this.timeline(Math.max(clickAt, seenAt + 1), 10, 0)
+    }
   }
 
   /** A crawler (or a scraper in a data centre) walking through recent articles without reading them. */
@@ -875,6 +947,12 @@ export class Simulation {
             (PLANS[val] ?? PLANS[0])?.complete ?? EMPTY_PROPS,
           )
           break
+        case 9:
+          this.emit('rec_impression', '', ts, page, 0, 0, this.recShown, this.recRng)
+          break
+        case 10:
+          this.emit('rec_click', '', ts, page, 0, 0, this.recClicked, this.recRng)
+          break
         default:
           break
       }
@@ -889,6 +967,7 @@ export class Simulation {
     engaged: number,
     scroll: number,
     props: Record<string, string>,
+    rng: Rng = this.rng,
   ): void {
     const ctx = this.ctx
     if (this.holdout) {
@@ -900,11 +979,11 @@ export class Simulation {
     }
     const e: EventMessage = {
       v: 1,
-      event_id: this.rng.uuid(),
+      event_id: rng.uuid(),
       type,
       name,
       ts,
-      received_at: ts + 250 + this.rng.int(4750),
+      received_at: ts + 250 + rng.int(4750),
       agency_id: ctx.agencyId,
       site_id: ctx.siteId,
       url: page.url,

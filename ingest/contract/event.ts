@@ -14,6 +14,11 @@ export const EVENT_TYPES = [
   'custom',
   'paywall',
   'subscribe',
+  // The recommendation block (ingest/tracker/widget.ts): shown (≥ 50 % visible, once per fill) and clicked.
+  // Props: source_article, source (model | precomputed | fallback), model_version, placement, plus
+  // items + count (impression) or rec_article + position (1-based, click).
+  'rec_impression',
+  'rec_click',
 ] as const
 export const EventType = z.enum(EVENT_TYPES)
 export type EventType = z.infer<typeof EventType>

@@ -1,7 +1,7 @@
-// Bundles and minifies the browser tracker to `ingest/tracker/dist/n.js` and checks its size budget.
-// In-process: `await buildTracker()` (the collector calls it at start when dist/n.js is missing; the
-// benchmark and the size test call it too). CLI: `npx tsx ingest/tracker/build.ts` prints the sizes and
-// exits non-zero when the gzipped script is over budget.
+// Bundles and minifies the browser tracker to `ingest/tracker/dist/n.js` and its recommendation widget to
+// `dist/n.r.js`, and checks both size budgets. In-process: `await buildTracker()` (the collector calls it at
+// start; the benchmark and the size test call it too). CLI: `npx tsx ingest/tracker/build.ts` prints the
+// sizes and exits non-zero when a gzipped script is over its budget.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
@@ -16,8 +16,15 @@ export const TRACKER_ENTRY = path.join(here, 'tracker.ts')
 export const TRACKER_DIST = path.join(here, 'dist', 'n.js')
 /** Most gzipped bytes the tracker may weigh: it loads on every article page of every site. */
 export const TRACKER_GZIP_BUDGET = 2560
+/** The recommendation widget's entry point; the core loads it only on pages with `[data-nhip-recs]`. */
+export const WIDGET_ENTRY = path.join(here, 'widget.ts')
+export const WIDGET_DIST = path.join(here, 'dist', 'n.r.js')
+/** The widget loads after the page, on pages with a block only: a budget all the same. */
+export const WIDGET_GZIP_BUDGET = 1536
 
-export interface TrackerBuild {
+export { widgetPath } from './paths.ts'
+
+export interface ScriptBuild {
   /** the minified script */
   code: string
   /** gzip size (level 9, as the collector pre-compresses it once) */
@@ -25,8 +32,12 @@ export interface TrackerBuild {
   minBytes: number
 }
 
+export interface TrackerBuild extends ScriptBuild {
+  /** the recommendation widget (dist/n.r.js) */
+  widget: ScriptBuild
+}
+
 const options: BuildOptions = {
-  entryPoints: [TRACKER_ENTRY],
   bundle: true,
   format: 'iife',
   // Browsers with fetch keepalive, sendBeacon and IntersectionObserver all speak ES2020; keeping
@@ -40,40 +51,55 @@ const options: BuildOptions = {
   logLevel: 'silent',
 }
 
-async function bundle(minify: boolean): Promise<string> {
-  const out = await build({ ...options, minify })
+async function bundle(entry: string, minify: boolean): Promise<string> {
+  const out = await build({ ...options, entryPoints: [entry], minify })
   const file = out.outputFiles?.[0]
-  if (!file) throw new Error('esbuild produced no output for the tracker')
+  if (!file) throw new Error(`esbuild produced no output for ${path.basename(entry)}`)
   return file.text
 }
 
+/** Writes atomically: a concurrent reader (the collector, another test) never sees half a file. */
+function writeAtomic(file: string, code: string): void {
+  mkdirSync(path.dirname(file), { recursive: true })
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
+  writeFileSync(tmp, code)
+  renameSync(tmp, file)
+}
+
+const sizes = (code: string): ScriptBuild => ({
+  code,
+  minBytes: Buffer.byteLength(code),
+  gzipBytes: gzipSync(code, { level: 9 }).length,
+})
+
 /**
- * Builds the minified tracker, writes it to TRACKER_DIST (atomically: a concurrent reader never sees
- * half a file) and returns it with its sizes.
- * @example const { code, gzipBytes } = await buildTracker()
+ * Builds the minified tracker and widget, writes them to TRACKER_DIST and WIDGET_DIST and returns them
+ * with their sizes.
+ * @example const { code, gzipBytes, widget } = await buildTracker()
  */
 export async function buildTracker(): Promise<TrackerBuild> {
-  const code = await bundle(true)
-  mkdirSync(path.dirname(TRACKER_DIST), { recursive: true })
-  const tmp = `${TRACKER_DIST}.${process.pid}.${Date.now()}.tmp`
-  writeFileSync(tmp, code)
-  renameSync(tmp, TRACKER_DIST)
-  return {
-    code,
-    minBytes: Buffer.byteLength(code),
-    gzipBytes: gzipSync(code, { level: 9 }).length,
-  }
+  const [code, widget] = await Promise.all([bundle(TRACKER_ENTRY, true), bundle(WIDGET_ENTRY, true)])
+  writeAtomic(TRACKER_DIST, code)
+  writeAtomic(WIDGET_DIST, widget)
+  return { ...sizes(code), widget: sizes(widget) }
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   try {
-    const raw = Buffer.byteLength(await bundle(false))
-    const { minBytes, gzipBytes } = await buildTracker()
-    const over = gzipBytes > TRACKER_GZIP_BUDGET
-    process.stdout.write(
-      `${path.relative(process.cwd(), TRACKER_DIST)}: raw ${raw} B, minified ${minBytes} B, gzip ${gzipBytes} B ` +
-        `(budget ${TRACKER_GZIP_BUDGET} B${over ? ', OVER BUDGET' : ''})\n`,
-    )
+    const raw = await Promise.all([bundle(TRACKER_ENTRY, false), bundle(WIDGET_ENTRY, false)])
+    const built = await buildTracker()
+    let over = false
+    for (const [file, b, budget, rawCode] of [
+      [TRACKER_DIST, built, TRACKER_GZIP_BUDGET, raw[0]],
+      [WIDGET_DIST, built.widget, WIDGET_GZIP_BUDGET, raw[1]],
+    ] as const) {
+      const isOver = b.gzipBytes > budget
+      over ||= isOver
+      process.stdout.write(
+        `${path.relative(process.cwd(), file)}: raw ${Buffer.byteLength(rawCode)} B, minified ${b.minBytes} B, ` +
+          `gzip ${b.gzipBytes} B (budget ${budget} B${isOver ? ', OVER BUDGET' : ''})\n`,
+      )
+    }
     process.exitCode = over ? 1 : 0
   } catch (err) {
     process.stderr.write(`tracker build failed: ${err instanceof Error ? err.message : String(err)}\n`)

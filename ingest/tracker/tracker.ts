@@ -14,7 +14,20 @@ interface Nhip {
   q?: ArrayLike<unknown>[]
   /** set once a tracker runs, so a second copy of the tag does not count everything twice */
   l?: 1
+  /** for the recommendation widget (widget.ts): records a widget event, returns the page's context */
+  x?: WidgetKit
+  /** 0 while the widget loads; then set by it and called on every SPA pageview: fills the page's blocks */
+  w?: (() => void) | 0
 }
+/**
+ * The core's side of the widget contract: `kit(type, props)` queues an event on the normal batching and
+ * retry path (props must already be contract-sized: ≤ 20 strings of ≤ 256 characters); every call returns
+ * [collector origin, site, consented visitor id, the current page's article id].
+ */
+export type WidgetKit = (
+  t?: 'rec_impression' | 'rec_click',
+  p?: Record<string, string>,
+) => [string, string, string | undefined, string | undefined]
 
 const w = window as Window & { nhip?: Nhip; doNotTrack?: string }
 const d = document as Document & { prerendering?: boolean }
@@ -84,12 +97,11 @@ const uuid = (): string =>
     (+c ^ ((bytes(1)[0] ?? 0) & (15 >> (+c / 4)))).toString(16),
   )
 
-/** 22 URL-safe characters (128 random bits) for the consented visitor id. */
+/** 22 URL-safe characters for the consented visitor id: 128 random bits (base64's + and / both become _). */
 const randomId = () =>
   btoa(String.fromCharCode(...bytes(16)))
     .slice(0, 22)
-    .replace(/\+/g, '-')
-    .replace(/\//g, '_')
+    .replace(/\W/g, '_')
 
 /** Article metadata from the page: Nhịp's own tags first, then Open Graph `article:*`. */
 const meta = (): Partial<Ev> => {
@@ -128,7 +140,8 @@ const main = () => {
     w.nhip = noop
     return
   }
-  const url = `${(ds.endpoint || new URL(script.src).origin).replace(/\/+$/, '')}/e`
+  const base = (ds.endpoint || new URL(script.src).origin).replace(/\/+$/, '')
+  const url = `${base}/e`
 
   // Consent and the first-party id. Without consent nothing is read from or written to storage.
   let consent = false
@@ -304,6 +317,7 @@ const main = () => {
     if (loc.pathname + loc.search === path) return
     flushEngaged() // the time so far belongs to the previous page
     pageview()
+    widget()
     send()
   }
 
@@ -320,6 +334,25 @@ const main = () => {
     last = now()
   }
 
+  const api: Nhip = safe((...args: unknown[]) => command(args))
+  api.l = 1
+  api.x = (t, p) => {
+    if (t) ev(t, { p })
+    return [base, site, vid, page.a]
+  }
+  // The recommendation widget is a second file (the tracker's path with .r.js), loaded by the first page
+  // (or SPA route) that has a block for it; `api.w` is 0 while it loads.
+  const widget = () => {
+    if (api.w) api.w()
+    // 0 (loading) stops here; undefined (not yet asked) loads the widget when the page has a block.
+    else if (api.w ?? d.querySelector('[data-nhip-recs]')) {
+      api.w = 0
+      d.head.append(
+        Object.assign(d.createElement('script'), { src: script.src.replace(/\.js(?=[?#]|$)/, '.r.js') }),
+      )
+    }
+  }
+
   const command = (args: ArrayLike<unknown>) => {
     const [c, x, p] = Array.from(args)
     if (c === 'consent') setConsent(x === true)
@@ -331,10 +364,9 @@ const main = () => {
     shown = visible() // a prerendered page was hidden until now
     pageview()
     const stub = w.nhip
-    const api: Nhip = safe((...args: unknown[]) => command(args))
-    api.l = 1
     w.nhip = api
     for (const args of Array.from(stub?.q || [])) safe(command)(args)
+    widget()
     send()
 
     for (const type of ['mousemove', 'keydown', 'scroll', 'touchstart', 'click']) on(d, type, activity)

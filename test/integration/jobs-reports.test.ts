@@ -11,8 +11,14 @@ import { createLogger } from '../../infra/logger.ts'
 import { createJobScheduler, listReports, reportPath, type Scheduler } from '../../jobs/index.ts'
 import { createFormatter } from '../../jobs/reports/format.ts'
 import { addDays, vietnamDay } from '../../jobs/vietnam-time.ts'
+import {
+  directHeadline,
+  REC_SEED,
+  seedRecommendationEvents,
+  seedScenario,
+  XSS_TITLE,
+} from '../jobs/fixtures.ts'
 import { freshClickHouse, rows, type TestClickHouse } from '../support/clickhouse.ts'
-import { directHeadline, seedScenario, XSS_TITLE } from '../jobs/fixtures.ts'
 
 const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
 const day = addDays(vietnamDay(Date.now()), -1)
@@ -27,6 +33,7 @@ beforeAll(async () => {
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'nhip-reports-'))
   const started = Date.now()
   await seedScenario(t.ch, day, prevDay)
+  await seedRecommendationEvents(t.ch, day, prevDay)
   console.log(`seeded in ${Date.now() - started} ms`)
   scheduler = createJobScheduler({ ch: t.ch, log, dataDir, lease: { settleMs: 0 } })
 })
@@ -92,6 +99,47 @@ describe('daily report on seeded data', () => {
     expect(html).toContain('Điện thoại')
     expect(html).toContain('Nền tảng trong nước')
     expect(html).toContain('mã bạn đọc không dùng cookie được đổi mỗi ngày')
+  })
+
+  it('shows the recommendation block click-through, bots excluded, vs the previous day', async () => {
+    const f = createFormatter('vi')
+    const direct = await rows<{ imp: string; clk: string }>(
+      t.ch,
+      `SELECT countIf(type = 'rec_impression') AS imp, countIf(type = 'rec_click') AS clk FROM nhip.events
+       WHERE agency_id = 'lamdong' AND day = '${day}' AND is_bot = 0`,
+    )
+    expect(Number(direct[0]?.imp)).toBe(REC_SEED.day.impressions)
+    expect(Number(direct[0]?.clk)).toBe(REC_SEED.day.clicks)
+    const s = /<section data-recs>[\s\S]*?<\/section>/.exec(html)?.[0] ?? ''
+    expect(s).toContain('Khối bài gợi ý: tỷ lệ nhấp')
+    expect(s).toContain(`data-metric="rec_impressions">${f.int(REC_SEED.day.impressions)}<`)
+    expect(s).toContain(`data-metric="rec_clicks">${f.int(REC_SEED.day.clicks)}<`)
+    expect(s).toContain(`data-metric="rec_ctr">${f.pct(REC_SEED.day.clicks / REC_SEED.day.impressions, 2)}<`)
+    expect(s).toContain(`Kỳ trước: ${f.pct(REC_SEED.prevDay.clicks / REC_SEED.prevDay.impressions, 2)}`)
+    // By source: the model's lists and the fallback's.
+    expect(s).toMatch(
+      new RegExp(
+        `Mô hình gợi ý</td><td class="n">${f.int(REC_SEED.dayModel.impressions)}</td>\\s*<td class="n">${REC_SEED.dayModel.clicks}</td>`,
+      ),
+    )
+    expect(s).toContain('Dự phòng (bài đọc nhiều, bài mới)')
+    // Most clicked, with titles from the articles table and how often blocks listed them (every impression).
+    expect(s).toMatch(
+      new RegExp(
+        `<td>Đà Lạt mùa dã quỳ</td><td>Báo Lâm Đồng</td>\\s*<td>Du lịch</td><td class="n">12</td><td class="n">${f.int(REC_SEED.day.impressions)}</td>`,
+      ),
+    )
+    expect(s).toMatch(
+      /<td>Khánh thành cầu mới qua sông Đa Nhim<\/td><td>Báo Lâm Đồng<\/td>\s*<td>Thời sự<\/td><td class="n">8<\/td>/,
+    )
+    // The bots' favourite (kinh-te-1) was never clicked by a reader.
+    expect(s).not.toContain('Giá cà phê tăng kỷ lục')
+    // An agency without a block says so.
+    const en = readFileSync(
+      reportPath(dataDir, { agency: 'hanoitimes', kind: 'daily', day, lang: 'en' }),
+      'utf8',
+    )
+    expect(en).toContain('The recommendation block had no impressions in this period.')
   })
 
   it('is English for an agency whose sites are English', () => {

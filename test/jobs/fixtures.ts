@@ -23,6 +23,7 @@ export interface EventRowInput {
   device?: string
   is_bot?: number
   event_id?: string
+  props?: Record<string, string>
 }
 
 const chTime = (ms: number) => new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
@@ -63,7 +64,7 @@ export function anEventRow(over: EventRowInput): Record<string, unknown> {
     session_page: 1,
     engaged_ms: over.engaged_ms ?? 0,
     scroll_pct: over.scroll_pct ?? 0,
-    props: {},
+    props: over.props ?? {},
     device: over.device ?? 'mobile',
     os: 'Android',
     browser: 'Chrome',
@@ -380,4 +381,87 @@ export async function directHeadline(ch: ClickHouse, agency: string, day: string
     engaged_ms: Number(row?.engaged_ms),
     read_complete_rate: Number(row?.read_complete_rate),
   }
+}
+
+/** What `seedRecommendationEvents` wrote, for the assertions. */
+export const REC_SEED = {
+  /** baolamdong on the report day: impressions, clicks (du-lich-1 × 12, thoi-su-1 × 8). */
+  day: { impressions: 400, clicks: 20 },
+  prevDay: { impressions: 300, clicks: 6 },
+  /** Of the day's impressions, those whose list came from the model (the rest: fallback). */
+  dayModel: { impressions: 250, clicks: 20 },
+} as const
+
+/**
+ * Recommendation block events (tracker `rec_impression` / `rec_click`) for `lamdong`'s baolamdong on the two
+ * days of the scenario, plus bot events that must not count. Other agencies get none.
+ */
+export async function seedRecommendationEvents(ch: ClickHouse, day: string, prevDay: string): Promise<void> {
+  const rows: Array<Record<string, unknown>> = []
+  const items = 'du-lich-1,thoi-su-1,kinh-te-1,du-lich-2'
+  const base = (d: string, i: number, bot = false) => ({
+    agency_id: 'lamdong',
+    site_id: 'baolamdong',
+    article_id: 'du-lich-2',
+    section: 'Du lịch',
+    visitor_id: `rec-${d}-${i}`,
+    session_id: `rec-${d}-${i}-s`,
+    is_bot: bot ? 1 : 0,
+  })
+  const common = (source: string) => ({
+    source_article: 'du-lich-2',
+    source,
+    model_version: '3',
+    placement: 'related',
+  })
+  const plan: Array<[string, { impressions: number; clicks: number }]> = [
+    [day, REC_SEED.day],
+    [prevDay, REC_SEED.prevDay],
+  ]
+  for (const [d, n] of plan) {
+    const t0 = vnMidnight(d) + 9 * 3_600_000
+    for (let i = 0; i < n.impressions; i++) {
+      const source = d === day && i >= REC_SEED.dayModel.impressions ? 'fallback' : 'model'
+      rows.push(
+        anEventRow({
+          ...base(d, i),
+          ts: t0 + i * 60_000,
+          type: 'rec_impression',
+          props: { ...common(source), items, count: '4' },
+        }),
+      )
+      if (i < n.clicks) {
+        const rec = d === day && i >= 12 ? 'thoi-su-1' : 'du-lich-1'
+        // Clicks follow the first impressions, which all came from model lists.
+        rows.push(
+          anEventRow({
+            ...base(d, i),
+            ts: t0 + i * 60_000 + 5_000,
+            type: 'rec_click',
+            props: { ...common(source), rec_article: rec, position: rec === 'du-lich-1' ? '1' : '2' },
+          }),
+        )
+      }
+    }
+    // Crawlers executing the widget: never counted.
+    for (let i = 0; i < 50; i++) {
+      rows.push(
+        anEventRow({
+          ...base(d, i, true),
+          ts: t0 + i * 1000,
+          type: 'rec_impression',
+          props: { ...common('model'), items },
+        }),
+      )
+      rows.push(
+        anEventRow({
+          ...base(d, i, true),
+          ts: t0 + i * 1000 + 1,
+          type: 'rec_click',
+          props: { ...common('model'), rec_article: 'kinh-te-1', position: '3' },
+        }),
+      )
+    }
+  }
+  await insertEvents(ch, rows)
 }

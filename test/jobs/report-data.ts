@@ -58,6 +58,7 @@ export function aReportData(over: Partial<ReportData> = {}): ReportData {
     returning: { consentedReaders: 50, consentedReturning: 20, readerDays: 600, multiSessionReaderDays: 60 },
     paywall: [],
     publishing: [],
+    recommendations: { bySite: [], bySource: [], topClicked: [] },
     coverage: { days: 1, current: 1, previous: 1 },
     ...over,
   }
