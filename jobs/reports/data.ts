@@ -83,14 +83,37 @@ export interface PublishingRow {
   peakHour: number | null
 }
 
+/** Recommendation block counts (tracker events `rec_impression` / `rec_click`, bots excluded). */
+export interface RecBlockCounts {
+  impressions: number
+  clicks: number
+}
+
+export interface RecommendationReport {
+  /** Per site with any block activity in either period: this period and the previous one. */
+  bySite: Array<{ site_id: string; current: RecBlockCounts; previous: RecBlockCounts }>
+  /** This period by where the block's list came from (`model`, `precomputed`, `fallback`; '' = unknown). */
+  bySource: Array<RecBlockCounts & { source: string }>
+  /** The most-clicked recommended articles of this period, with how many shown blocks listed them. */
+  topClicked: Array<{
+    site_id: string
+    article_id: string
+    title: string
+    section: string
+    clicks: number
+    /** Impressions of blocks that listed the article (its own click-through denominator). */
+    shown: number
+  }>
+}
+
 export interface ReportData {
   agency: string
   sites: SiteInfo[]
   period: ReportPeriod
   current: Totals
   previous: Totals
-  /** Present only when a `forecasts` table exists and could be read for this agency. */
-  forecast?: { pageviews?: number; readers?: number }
+  /** What the forecast jobs said (see readForecast); absent when no succeeded forecast run covers the report. */
+  forecast?: ForecastSummary
   bySite: Array<{ site_id: string; name: string; current: Totals; previous: Totals }>
   /** Daily: 24 hours; weekly: 7 days (index 0 = first day). */
   timeline: Array<{ index: number; current: number; previous: number }>
@@ -106,6 +129,7 @@ export interface ReportData {
   }
   paywall: PaywallRow[]
   publishing: PublishingRow[]
+  recommendations: RecommendationReport
   /** Days with any pageview in each period (of `days`): a comparison with a partly empty period is not made. */
   coverage: { days: number; current: number; previous: number }
 }
@@ -203,6 +227,9 @@ export async function loadReportData(
     paywallRows,
     pubRows,
     peakRows,
+    recSiteRows,
+    recSourceRows,
+    recTopRows,
   ] = await Promise.all([
     select(
       ch,
@@ -360,6 +387,7 @@ export async function loadReportData(
       p,
       { sec: str, hh: num, eng: num },
     ),
+    ...recommendationQueries(ch, p),
   ])
 
   // Totals per site and for the agency.
@@ -481,11 +509,82 @@ export async function loadReportData(
       prevCompleted: r.prev_completed,
     })),
     publishing,
+    recommendations: {
+      bySite: [...new Set(recSiteRows.map((r) => r.site_id))].sort().map((site_id) => {
+        const counts = (cur: number): RecBlockCounts => {
+          const r = recSiteRows.find((x) => x.site_id === site_id && x.cur === cur)
+          return { impressions: r?.imp ?? 0, clicks: r?.clk ?? 0 }
+        }
+        return { site_id, current: counts(1), previous: counts(0) }
+      }),
+      bySource: recSourceRows.map((r) => ({ source: r.src, impressions: r.imp, clicks: r.clk })),
+      topClicked: recTopRows.map((r) => ({
+        site_id: r.site_id,
+        article_id: r.rec,
+        title: r.title,
+        section: r.section,
+        clicks: r.clicks,
+        shown: r.shown,
+      })),
+    },
     coverage: { days, current: covered.current.size, previous: covered.previous.size },
   }
   const forecast = await readForecast(ch, agency, period)
   if (forecast) data.forecast = forecast
   return data
+}
+
+/** How many recommended articles the report lists by clicks. */
+export const TOP_RECOMMENDED = 10
+
+/**
+ * The recommendation block's numbers: impressions and clicks per site (both periods), by source, and the
+ * most-clicked recommended articles with how often blocks listed them (the impression's `items` prop).
+ */
+function recommendationQueries(ch: ClickHouse, p: Record<string, string>) {
+  const db = ch.database
+  const recEvents = `agency_id = {agency:String} AND type IN ('rec_impression', 'rec_click') AND is_bot = 0`
+  return [
+    select(
+      ch,
+      `SELECT site_id, day >= {from:Date} AS cur, countIf(type = 'rec_impression') AS imp, countIf(type = 'rec_click') AS clk
+         FROM ${db}.events
+         WHERE ${recEvents} AND day BETWEEN {prevFrom:Date} AND {to:Date}
+         GROUP BY site_id, cur`,
+      p,
+      { site_id: str, cur: num, imp: num, clk: num },
+    ),
+    select(
+      ch,
+      `SELECT props['source'] AS src, countIf(type = 'rec_impression') AS imp, countIf(type = 'rec_click') AS clk
+         FROM ${db}.events
+         WHERE ${recEvents} AND day BETWEEN {from:Date} AND {to:Date}
+         GROUP BY src ORDER BY imp DESC, src`,
+      p,
+      { src: str, imp: num, clk: num },
+    ),
+    // Aliases differ from the events columns on purpose: an alias named like a column shadows it in WHERE.
+    select(
+      ch,
+      `SELECT c.site_id AS site_id, c.rec AS rec, c.clicks AS clicks, ifNull(s.shown, 0) AS shown,
+              ifNull(a.t, '') AS title, ifNull(a.sec, '') AS section
+         FROM (
+           SELECT site_id, props['rec_article'] AS rec, count() AS clicks FROM ${db}.events
+           WHERE ${recEvents} AND type = 'rec_click' AND day BETWEEN {from:Date} AND {to:Date} AND rec != ''
+           GROUP BY site_id, rec ORDER BY clicks DESC, site_id, rec LIMIT ${TOP_RECOMMENDED}) AS c
+         LEFT JOIN (
+           SELECT site_id, arrayJoin(splitByChar(',', props['items'])) AS rec, count() AS shown FROM ${db}.events
+           WHERE ${recEvents} AND type = 'rec_impression' AND day BETWEEN {from:Date} AND {to:Date}
+           GROUP BY site_id, rec) AS s ON s.site_id = c.site_id AND s.rec = c.rec
+         LEFT JOIN (
+           SELECT site_id, article_id AS aid, argMax(title, updated_at) AS t, argMax(section, updated_at) AS sec
+           FROM ${db}.articles WHERE agency_id = {agency:String}
+           GROUP BY site_id, aid) AS a ON a.site_id = c.site_id AND a.aid = c.rec
+         ORDER BY clicks DESC, site_id, rec`,
+      p,
+      { site_id: str, rec: str, clicks: num, shown: num, title: str, section: str },
+    ),
+  ] as const
 }
 
 function buildPublishing(
@@ -513,76 +612,227 @@ function buildPublishing(
   return out.sort((a, b) => a.section.localeCompare(b.section))
 }
 
-const DAY_COLUMNS = ['day', 'target_day', 'forecast_day', 'date', 'ds']
-const VALUE_COLUMNS = ['value', 'yhat', 'predicted', 'prediction', 'forecast', 'expected']
-const METRIC_NAMES: Record<string, 'pageviews' | 'readers'> = {
-  pageviews: 'pageviews',
-  views: 'pageviews',
-  page_views: 'pageviews',
-  readers: 'readers',
-  visitors: 'readers',
+/** The forecast part of a report, read from the tables of the `forecast` job (succeeded runs only). */
+export interface ForecastSummary {
+  /**
+   * The period's pageviews as forecast before it began (sum of the sites' daily p50 from the latest run generated
+   * before the period's first day); only when every day of the period was forecast for those sites.
+   */
+  pageviews?: number
+  pageviewsP10?: number
+  pageviewsP90?: number
+  readers?: number
+  /** Days after the period (agency total, from the latest run generated by the end of the day after it). */
+  outlook?: Array<{ day: string; p10: number; p50: number; p90: number }>
+  /** Sections expected to lead on the first outlook day. */
+  outlookSections?: Array<{ section: string; p50: number }>
+  /** Hours (site/section) or articles' first 24 h outside the forecast band during the period, largest first. */
+  anomalies?: ForecastAnomaly[]
+  /** Articles of the period with the largest expected views (article potential), largest first. */
+  potential?: ArticlePotentialRow[]
+  modelVersion?: string
 }
 
+export interface ForecastAnomaly {
+  site_id: string
+  kind: 'site' | 'section' | 'article'
+  key: string
+  /** Vietnam time `YYYY-MM-DD HH:00` (articles: the publication hour). */
+  time: string
+  actual: number
+  p10: number
+  p50: number
+  p90: number
+  direction: 'above' | 'below'
+  size: number
+  driverKind: '' | 'referrer' | 'article'
+  driver: string
+  /** Title of the article (article anomalies and article drivers). */
+  title: string
+}
+
+export interface ArticlePotentialRow {
+  site_id: string
+  article_id: string
+  title: string
+  section: string
+  viewsSoFar: number
+  p50_24h: number
+  p90_24h: number
+  p50_72h: number
+  loglinear24h: number
+  method: string
+}
+
+const ANOMALY_ROWS = 8
+const POTENTIAL_ROWS = 8
+const OUTLOOK_DAYS = 7
+
 /**
- * Forecast totals for the period from a `forecasts` table written by the forecast job, when it exists and
- * has a shape we can read (agency_id, a day column, and metric + value or a pageviews column).
- * Duplicate forecasts of one day (several model runs) are averaged, not added. Undefined otherwise.
+ * The forecast part of a report for one agency, from the forecast job's tables (rows of succeeded runs only):
+ * the day-ahead forecast of the period (for "vs forecast"), the next days after it, the anomalies flagged in
+ * it and the articles with the highest potential. Undefined when no forecast run left anything for it.
  */
 export async function readForecast(
   ch: ClickHouse,
   agency: string,
   period: ReportPeriod,
-): Promise<{ pageviews?: number; readers?: number } | undefined> {
-  const cols = await select(
-    ch,
-    'SELECT name, type FROM system.columns WHERE database = {db:String} AND table = {t:String}',
-    { db: ch.database, t: 'forecasts' },
-    { name: str, type: str },
-  )
-  if (!cols.length) return undefined
-  const has = (n: string) => cols.some((c) => c.name === n)
-  const dayCol = DAY_COLUMNS.find(has)
-  if (!has('agency_id') || !dayCol) return undefined
-  const dayExpr = cols.find((c) => c.name === dayCol)?.type.includes('DateTime')
-    ? `toDate(${dayCol}, 'Asia/Ho_Chi_Minh')`
-    : dayCol
-  const siteExpr = has('site_id') ? 'site_id' : "''"
-  const runFilter = has('run_id') ? `AND run_id IN (${succeededRunIdsSql(ch.database)})` : ''
-  const where = `agency_id = {agency:String} AND ${dayExpr} BETWEEN {from:Date} AND {to:Date} ${runFilter}`
-  const params = { agency, from: period.from, to: period.to }
-  try {
-    const valueCol = VALUE_COLUMNS.find(has)
-    if (has('metric') && valueCol) {
-      const rows = await select(
-        ch,
-        `SELECT m, sum(v) AS total FROM (
-           SELECT toString(metric) AS m, ${dayExpr} AS fd, ${siteExpr} AS fs, avg(toFloat64(${valueCol})) AS v
-           FROM ${ch.database}.forecasts WHERE ${where} GROUP BY m, fd, fs)
-         GROUP BY m`,
-        params,
-        { m: str, total: num },
-      )
-      const out: { pageviews?: number; readers?: number } = {}
-      for (const r of rows) {
-        const key = METRIC_NAMES[r.m.toLowerCase()]
-        if (key) out[key] = r.total
-      }
-      return Object.keys(out).length ? out : undefined
-    }
-    const pvCol = ['pageviews', 'predicted_pageviews', 'pageviews_forecast', 'yhat'].find(has)
-    if (!pvCol) return undefined
-    const rows = await select(
-      ch,
-      `SELECT sum(v) AS total, count() AS n FROM (
-         SELECT ${dayExpr} AS fd, ${siteExpr} AS fs, avg(toFloat64(${pvCol})) AS v
-         FROM ${ch.database}.forecasts WHERE ${where} GROUP BY fd, fs)`,
-      params,
-      { total: num, n: num },
-    )
-    const [r] = rows
-    return r && r.n > 0 ? { pageviews: r.total } : undefined
-  } catch {
-    // A forecasts table of another shape than expected: the report goes on without the column.
-    return undefined
+): Promise<ForecastSummary | undefined> {
+  const db = ch.database
+  const ok = `run_id IN (${succeededRunIdsSql(db)})`
+  const days = daysBetween(period.from, period.to) + 1
+  const p = {
+    agency,
+    from: period.from,
+    to: period.to,
+    // Day-ahead: generated before the period's first Vietnam midnight.
+    before: `${period.from} 00:00:00`,
+    // Outlook: generated by the end of the day after the period (the report is read that morning).
+    by: `${addDays(period.to, 2)} 00:00:00`,
+    next: addDays(period.to, 1),
+    last: addDays(period.to, OUTLOOK_DAYS),
   }
+  const [ahead, outlook, sections, anomalies, potential] = await Promise.all([
+    select(
+      ch,
+      `SELECT site_id AS site, toString(toDate(target_time)) AS d, argMax(p10, generated_at) AS f10,
+              argMax(p50, generated_at) AS f50, argMax(p90, generated_at) AS f90
+       FROM ${db}.forecasts
+       WHERE agency_id = {agency:String} AND granularity = 'day' AND series_kind = 'site'
+         AND toDate(target_time) BETWEEN {from:Date} AND {to:Date}
+         AND generated_at < toDateTime64({before:String}, 3, 'Asia/Ho_Chi_Minh') AND ${ok}
+       GROUP BY site, d`,
+      p,
+      { site: str, d: str, f10: num, f50: num, f90: num },
+    ),
+    select(
+      ch,
+      `SELECT toString(toDate(target_time)) AS d, sum(f10) AS s10, sum(f50) AS s50, sum(f90) AS s90, any(v) AS version
+       FROM (
+         SELECT site_id, target_time, argMax(p10, generated_at) AS f10, argMax(p50, generated_at) AS f50,
+                argMax(p90, generated_at) AS f90, argMax(model_version, generated_at) AS v
+         FROM ${db}.forecasts
+         WHERE agency_id = {agency:String} AND granularity = 'day' AND series_kind = 'site'
+           AND toDate(target_time) BETWEEN {next:Date} AND {last:Date}
+           AND generated_at < toDateTime64({by:String}, 3, 'Asia/Ho_Chi_Minh') AND ${ok}
+         GROUP BY site_id, target_time)
+       GROUP BY d ORDER BY d`,
+      p,
+      { d: str, s10: num, s50: num, s90: num, version: str },
+    ),
+    select(
+      ch,
+      `SELECT series_key AS sec, sum(f50) AS s50 FROM (
+         SELECT site_id, series_key, argMax(p50, generated_at) AS f50
+         FROM ${db}.forecasts
+         WHERE agency_id = {agency:String} AND granularity = 'day' AND series_kind = 'section'
+           AND toDate(target_time) = {next:Date}
+           AND generated_at < toDateTime64({by:String}, 3, 'Asia/Ho_Chi_Minh') AND ${ok}
+         GROUP BY site_id, series_key)
+       GROUP BY sec ORDER BY s50 DESC LIMIT 5`,
+      p,
+      { sec: str, s50: num },
+    ),
+    select(
+      ch,
+      `SELECT site_id AS site, series_kind AS kind, series_key AS k, formatDateTime(target_time, '%Y-%m-%d %H:00') AS t,
+              actual AS a, p10 AS q10, p50 AS q50, p90 AS q90, direction AS dir, size AS sz, driver_kind AS dk,
+              driver AS dr, title AS ti
+       FROM ${db}.forecast_anomalies
+       WHERE agency_id = {agency:String} AND toDate(target_time) BETWEEN {from:Date} AND {to:Date} AND ${ok}
+       ORDER BY detected_at DESC
+       LIMIT 1 BY site_id, series_kind, series_key, target_time`,
+      p,
+      {
+        site: str,
+        kind: str,
+        k: str,
+        t: str,
+        a: num,
+        q10: num,
+        q50: num,
+        q90: num,
+        dir: str,
+        sz: num,
+        dk: str,
+        dr: str,
+        ti: str,
+      },
+    ),
+    select(
+      ch,
+      `SELECT site_id AS site, article_id AS art, title AS ti, section AS sec, views_so_far AS sofar, p50_24h AS a50,
+              p90_24h AS a90, p50_72h AS b50, loglinear_24h AS ll, method AS m
+       FROM ${db}.article_potential
+       WHERE agency_id = {agency:String} AND ${ok}
+         AND generated_at < toDateTime64({by:String}, 3, 'Asia/Ho_Chi_Minh')
+         AND toDate(published_at, 'Asia/Ho_Chi_Minh') BETWEEN {from:Date} AND {to:Date}
+       ORDER BY generated_at DESC
+       LIMIT 1 BY site_id, article_id`,
+      p,
+      { site: str, art: str, ti: str, sec: str, sofar: num, a50: num, a90: num, b50: num, ll: num, m: str },
+    ),
+  ])
+  const out: ForecastSummary = {}
+  // "vs forecast" only where each forecast site has every day of the period.
+  const perSite = new Map<string, { n: number; p10: number; p50: number; p90: number }>()
+  for (const r of ahead) {
+    const x = perSite.get(r.site) ?? { n: 0, p10: 0, p50: 0, p90: 0 }
+    x.n++
+    x.p10 += r.f10
+    x.p50 += r.f50
+    x.p90 += r.f90
+    perSite.set(r.site, x)
+  }
+  const complete = [...perSite.values()].filter((x) => x.n === days)
+  if (complete.length > 0 && complete.length === perSite.size) {
+    out.pageviews = complete.reduce((s, x) => s + x.p50, 0)
+    out.pageviewsP10 = complete.reduce((s, x) => s + x.p10, 0)
+    out.pageviewsP90 = complete.reduce((s, x) => s + x.p90, 0)
+  }
+  if (outlook.length > 0) {
+    out.outlook = outlook.map((r) => ({ day: r.d, p10: r.s10, p50: r.s50, p90: r.s90 }))
+    out.modelVersion = outlook[0]?.version ?? ''
+  }
+  if (sections.length > 0) out.outlookSections = sections.map((r) => ({ section: r.sec, p50: r.s50 }))
+  if (anomalies.length > 0) {
+    // Largest first by views outside the band: what an editor notices (a relative size favours tiny counts).
+    const excess = (r: (typeof anomalies)[number]) => (r.a > r.q90 ? r.a - r.q90 : r.q10 - r.a)
+    out.anomalies = anomalies
+      .sort((a, b) => excess(b) - excess(a))
+      .slice(0, ANOMALY_ROWS)
+      .map((r) => ({
+        site_id: r.site,
+        kind: r.kind === 'article' ? 'article' : r.kind === 'section' ? 'section' : 'site',
+        key: r.k,
+        time: r.t,
+        actual: r.a,
+        p10: r.q10,
+        p50: r.q50,
+        p90: r.q90,
+        direction: r.dir === 'below' ? 'below' : 'above',
+        size: r.sz,
+        driverKind: r.dk === 'article' ? 'article' : r.dk === 'referrer' ? 'referrer' : '',
+        driver: r.dr,
+        title: r.ti,
+      }))
+  }
+  if (potential.length > 0) {
+    out.potential = potential
+      .sort((a, b) => Math.max(b.b50, b.sofar) - Math.max(a.b50, a.sofar))
+      .slice(0, POTENTIAL_ROWS)
+      .map((r) => ({
+        site_id: r.site,
+        article_id: r.art,
+        title: r.ti,
+        section: r.sec,
+        viewsSoFar: r.sofar,
+        p50_24h: r.a50,
+        p90_24h: r.a90,
+        p50_72h: r.b50,
+        loglinear24h: r.ll,
+        method: r.m,
+      }))
+  }
+  return Object.keys(out).length > 0 ? out : undefined
 }

@@ -82,6 +82,16 @@ export interface Messages {
   publishing: string
   publishingNote: string
   noPublishing: string
+  /** The recommendation block (tracker widget): impressions, clicks, click-through. */
+  recs: string
+  recsNote: string
+  noRecs: string
+  noRecsHint: string
+  recsBySite: string
+  recsBySource: string
+  recsTopClicked: string
+  /** Where a block's list came from, as GET /v1/recommendations reports it. */
+  recSource: Record<string, string>
 
   col: {
     title: string
@@ -106,6 +116,10 @@ export interface Messages {
     peakHour: string
     source: string
     device: string
+    impressions: string
+    clicks: string
+    ctr: string
+    shownIn: string
   }
   referrerClass: Record<string, string>
   sourceName: Record<string, string>
@@ -131,6 +145,9 @@ export interface Messages {
   emailIntro: (kind: ReportKind, agency: string, period: string) => string
   emailLink: string
   emailNoData: string
+
+  /** The forecast section and the "vs forecast" line (forecast jobs' tables). */
+  fc: ForecastMessages
 
   web: {
     signIn: string
@@ -246,6 +263,21 @@ const vi: Messages = {
   publishingNote:
     'Theo thời gian đọc trung bình của mỗi bài trong 3 ngày đầu, với các bài đăng trong 28 ngày qua (giờ Việt Nam). Giờ đọc cao điểm: giờ bạn đọc tương tác nhiều nhất.',
   noPublishing: 'Chưa đủ bài đăng để đề xuất giờ đăng (cần ít nhất 2 bài cùng một giờ).',
+  recs: 'Khối bài gợi ý: tỷ lệ nhấp',
+  recsNote:
+    'Một lượt hiển thị được tính khi ít nhất một nửa khối bài gợi ý xuất hiện trên màn hình; tỷ lệ nhấp = lượt nhấp vào bài gợi ý / lượt hiển thị. Không tính máy (bot).',
+  noRecs: 'Không có lượt hiển thị khối bài gợi ý nào trong kỳ này.',
+  noRecsHint:
+    'Khối bài gợi ý xuất hiện trên các trang bài viết có thẻ data-nhip-recs (xem hướng dẫn gắn mã theo dõi).',
+  recsBySite: 'Theo trang',
+  recsBySource: 'Theo nguồn gợi ý',
+  recsTopClicked: 'Bài gợi ý được nhấp nhiều nhất',
+  recSource: {
+    model: 'Mô hình gợi ý',
+    precomputed: 'Gợi ý tính sẵn hằng đêm',
+    fallback: 'Dự phòng (bài đọc nhiều, bài mới)',
+    '': 'Không rõ',
+  },
 
   col: {
     title: 'Tiêu đề',
@@ -270,6 +302,10 @@ const vi: Messages = {
     peakHour: 'Giờ đọc cao điểm',
     source: 'Nguồn',
     device: 'Thiết bị',
+    impressions: 'Lượt hiển thị',
+    clicks: 'Lượt nhấp',
+    ctr: 'Tỷ lệ nhấp',
+    shownIn: 'Số lần được gợi ý',
   },
   referrerClass: {
     search: 'Tìm kiếm',
@@ -324,6 +360,45 @@ const vi: Messages = {
     `${kind === 'daily' ? 'Báo cáo ngày' : 'Báo cáo tuần'} của ${agency} (${period}) đã sẵn sàng. Tóm tắt:`,
   emailLink: 'Xem báo cáo đầy đủ',
   emailNoData: 'Chưa có dữ liệu cho kỳ này.',
+
+  fc: {
+    section: 'Dự báo và bất thường',
+    vsForecast: (position, change, forecast, lo, hi) =>
+      `So với dự báo: lượt đọc thực tế ${position === 'inside' ? 'nằm trong khoảng dự báo' : position === 'above' ? 'cao hơn dự báo' : 'thấp hơn dự báo'} (${change}; dự báo ${forecast}, khoảng ${lo}–${hi}).`,
+    outlook: 'Dự báo lượt đọc những ngày tới',
+    outlookLead: (day, p50, lo, hi) => `${day}: dự kiến khoảng ${p50} lượt đọc (từ ${lo} đến ${hi}).`,
+    outlookTotal: (days, total) => `Cả ${days} ngày tới: khoảng ${total} lượt đọc.`,
+    leadingSections: 'Chuyên mục dự kiến dẫn đầu ngày đầu tiên',
+    colDay: 'Ngày',
+    colExpected: 'Dự kiến',
+    colRange: 'Khoảng p10–p90',
+    rangeNote: 'Khoảng p10–p90: khoảng 8 trên 10 ngày, số thực tế sẽ nằm trong khoảng này.',
+    anomalies: 'Bất thường so với dự báo',
+    noAnomalies: 'Không có giờ hay bài nào nằm ngoài khoảng dự báo một cách đáng kể trong kỳ này.',
+    colWhen: 'Thời điểm',
+    colWhat: 'Đối tượng',
+    colActual: 'Thực tế',
+    colForecast: 'Dự báo (p10–p90)',
+    colDeviation: 'Lệch',
+    colDriver: 'Nguyên nhân có thể',
+    wholeSite: (site) => `Toàn trang ${site}`,
+    sectionOf: (section, site) => `Chuyên mục ${section} (${site})`,
+    articleFirstDay: (title) => `Bài “${title}” (24 giờ đầu)`,
+    above: (pct) => `cao hơn ${pct}`,
+    below: (pct) => `thấp hơn ${pct}`,
+    driverReferrer: (cls) => `nguồn ${cls}`,
+    driverArticle: (title) => `bài “${title}”`,
+    noDriver: '–',
+    potential: 'Bài có tiềm năng lớn (dự báo từ 60 phút đầu)',
+    potentialNote:
+      'Dự báo lượt đọc sau 24 giờ và 72 giờ từ 60 phút đầu của bài (lượt đọc, thời gian đọc, nguồn truy cập, chuyên mục, giờ đăng).',
+    colSoFar: 'Đã đọc',
+    col72h: 'Dự kiến 72 giờ',
+    colVsFirstHour: 'So với mức thường',
+    noForecast: 'Chưa có dự báo cho kỳ này: công việc dự báo (forecast) chưa chạy thành công.',
+    modelVersion: (v) =>
+      v ? `Phiên bản mô hình: ${v}.` : 'Dự báo từ phương pháp cơ sở (mô hình chưa được huấn luyện).',
+  },
 
   web: {
     signIn: 'Đăng nhập',
@@ -440,6 +515,21 @@ const en: Messages = {
   publishingNote:
     'By the average engaged time per article in its first 3 days, for articles published in the last 28 days (Vietnam time). Reading peak: the hour readers are most engaged.',
   noPublishing: 'Not enough articles to suggest a publishing hour (at least 2 in the same hour are needed).',
+  recs: 'Recommendation block click-through',
+  recsNote:
+    'An impression counts when at least half of the recommendation block was on screen; click-through = clicks on recommended articles / impressions. Bots excluded.',
+  noRecs: 'The recommendation block had no impressions in this period.',
+  noRecsHint:
+    'The block appears on article pages that carry a data-nhip-recs element (see the tracking-script guide).',
+  recsBySite: 'By site',
+  recsBySource: 'By source of the recommendations',
+  recsTopClicked: 'Most-clicked recommended articles',
+  recSource: {
+    model: 'Recommendation model',
+    precomputed: 'Precomputed nightly',
+    fallback: 'Fallback (most read, fresh)',
+    '': 'Unknown',
+  },
 
   col: {
     title: 'Title',
@@ -464,6 +554,10 @@ const en: Messages = {
     peakHour: 'Reading peak',
     source: 'Source',
     device: 'Device',
+    impressions: 'Impressions',
+    clicks: 'Clicks',
+    ctr: 'Click-through',
+    shownIn: 'Times recommended',
   },
   referrerClass: {
     search: 'Search',
@@ -511,6 +605,45 @@ const en: Messages = {
   emailLink: 'Open the full report',
   emailNoData: 'No data for this period yet.',
 
+  fc: {
+    section: 'Forecast and anomalies',
+    vsForecast: (position, change, forecast, lo, hi) =>
+      `vs forecast: actual pageviews were ${position === 'inside' ? 'within the forecast range' : position === 'above' ? 'above the forecast' : 'below the forecast'} (${change}; forecast ${forecast}, range ${lo}–${hi}).`,
+    outlook: 'Pageviews forecast for the coming days',
+    outlookLead: (day, p50, lo, hi) => `${day}: about ${p50} pageviews expected (${lo} to ${hi}).`,
+    outlookTotal: (days, total) => `Next ${days} days in all: about ${total} pageviews.`,
+    leadingSections: 'Sections expected to lead on the first day',
+    colDay: 'Day',
+    colExpected: 'Expected',
+    colRange: 'p10–p90 range',
+    rangeNote: 'p10–p90 range: on about 8 days in 10 the actual number falls inside it.',
+    anomalies: 'Anomalies vs forecast',
+    noAnomalies: 'No hour or story fell significantly outside its forecast range in this period.',
+    colWhen: 'When',
+    colWhat: 'What',
+    colActual: 'Actual',
+    colForecast: 'Forecast (p10–p90)',
+    colDeviation: 'Off by',
+    colDriver: 'Likely driver',
+    wholeSite: (site) => `Whole site ${site}`,
+    sectionOf: (section, site) => `Section ${section} (${site})`,
+    articleFirstDay: (title) => `“${title}” (first 24 h)`,
+    above: (pct) => `${pct} above`,
+    below: (pct) => `${pct} below`,
+    driverReferrer: (cls) => `${cls}`,
+    driverArticle: (title) => `story “${title}”`,
+    noDriver: '–',
+    potential: 'High-potential stories (forecast from their first 60 minutes)',
+    potentialNote:
+      'Pageviews expected after 24 and 72 hours, from each story’s first 60 minutes (views, engaged time, referrer mix, section, publish hour).',
+    colSoFar: 'Views so far',
+    col72h: 'Expected at 72 h',
+    colVsFirstHour: 'vs typical',
+    noForecast: 'No forecast for this period yet: the forecast job has not run successfully.',
+    modelVersion: (v) =>
+      v ? `Model version: ${v}.` : 'Forecast from baseline methods (no trained model yet).',
+  },
+
   web: {
     signIn: 'Sign in',
     username: 'Username',
@@ -547,4 +680,47 @@ export function messages(lang: Lang): Messages {
 export function sourceLabel(m: Messages, source: string, cls?: string): string {
   if (source) return m.sourceName[source] ?? source.charAt(0).toUpperCase() + source.slice(1)
   return m.referrerClass[cls ?? 'other'] ?? m.referrerClass.other ?? ''
+}
+
+/** Strings of the forecast section (see jobs/reports/forecast-section.ts). */
+export interface ForecastMessages {
+  section: string
+  vsForecast: (
+    position: 'inside' | 'above' | 'below',
+    change: string,
+    forecast: string,
+    lo: string,
+    hi: string,
+  ) => string
+  outlook: string
+  outlookLead: (day: string, p50: string, lo: string, hi: string) => string
+  outlookTotal: (days: number, total: string) => string
+  leadingSections: string
+  colDay: string
+  colExpected: string
+  colRange: string
+  rangeNote: string
+  anomalies: string
+  noAnomalies: string
+  colWhen: string
+  colWhat: string
+  colActual: string
+  colForecast: string
+  colDeviation: string
+  colDriver: string
+  wholeSite: (site: string) => string
+  sectionOf: (section: string, site: string) => string
+  articleFirstDay: (title: string) => string
+  above: (pct: string) => string
+  below: (pct: string) => string
+  driverReferrer: (cls: string) => string
+  driverArticle: (title: string) => string
+  noDriver: string
+  potential: string
+  potentialNote: string
+  colSoFar: string
+  col72h: string
+  colVsFirstHour: string
+  noForecast: string
+  modelVersion: (version: string) => string
 }

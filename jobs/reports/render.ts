@@ -1,7 +1,10 @@
 // One self-contained HTML file per report: inline CSS (screen and print), inline SVG charts, no script,
 // no external resource. Every reader- or CMS-supplied string goes through the escaping `html` template.
+
+import { addDays } from '../vietnam-time.ts'
 import { barSpec, renderSvg, type SeriesPoint, timelineSpec } from './charts.ts'
 import type { ReportData, Totals } from './data.ts'
+import { forecastHeadline, forecastSection } from './forecast-section.ts'
 import { createFormatter, type Formatter } from './format.ts'
 import { html, type SafeHtml, trusted } from './html.ts'
 import { type Lang, type Messages, messages, sourceLabel } from './i18n.ts'
@@ -14,7 +17,6 @@ import {
   type Insight,
   risingArticles,
 } from './insights.ts'
-import { addDays } from '../vietnam-time.ts'
 
 export interface RenderedReport {
   html: string
@@ -278,6 +280,77 @@ function sourceTables(data: ReportData, m: Messages, f: Formatter) {
   return { summary, classTable, sourceTable, chartRows }
 }
 
+/** A rate's change in percentage points, or '–' when either side has no base. */
+function pointsChange(m: Messages, f: Formatter, cur: number | null, prev: number | null): string {
+  return cur === null || prev === null
+    ? '–'
+    : m.points(`${cur >= prev ? '+' : '−'}${f.num(Math.abs(cur - prev) * 100)}`)
+}
+
+/**
+ * The recommendation block's click-through: headline cards (impressions, clicks, click-through vs the previous
+ * period, with the same significance rules as the headline), then per site, by source and the most-clicked
+ * recommended articles. A clear line instead when no block was shown in the period.
+ */
+function recommendationSection(data: ReportData, m: Messages, f: Formatter, multiSite: boolean): SafeHtml {
+  const recs = data.recommendations
+  const sum = (pick: (r: (typeof recs.bySite)[number]) => number) =>
+    recs.bySite.reduce((s, r) => s + pick(r), 0)
+  const cur = { impressions: sum((r) => r.current.impressions), clicks: sum((r) => r.current.clicks) }
+  const prev = { impressions: sum((r) => r.previous.impressions), clicks: sum((r) => r.previous.clicks) }
+  if (cur.impressions === 0)
+    return html`<section data-recs><h2>${m.recs}</h2><p class="note" data-recs-nodata>${m.noRecs} ${m.noRecsHint}</p></section>`
+  const prevLabel = m.previousPeriod[data.period.kind]
+  const incomplete = comparable(data)
+    ? undefined
+    : m.incompletePrevious(data.coverage.previous, data.coverage.days)
+  const guard = (e: HeadlineChange): HeadlineChange =>
+    incomplete ? { comparison: { ...e.comparison, significant: false }, explanation: incomplete } : e
+  const ctrCur = rate(cur.clicks, cur.impressions)
+  const ctrPrev = rate(prev.clicks, prev.impressions)
+  const siteName = (id: string) => data.sites.find((s) => s.site_id === id)?.name || id
+  const cards = html`<div class="cards">
+    ${card('rec_impressions', m.col.impressions, f.int(cur.impressions), f.int(prev.impressions), guard(explainCountBase(m, f, prevLabel, prev.impressions, cur.impressions)), m.recsNote, f, m)}
+    ${card('rec_clicks', m.col.clicks, f.int(cur.clicks), f.int(prev.clicks), guard(explainCountBase(m, f, prevLabel, prev.clicks, cur.clicks)), m.recsNote, f, m)}
+    ${card('rec_ctr', m.col.ctr, f.pct(ctrCur, 2), f.pct(ctrPrev, 2), guard(explainRateBase(m, f, prevLabel, prev.clicks, prev.impressions, cur.clicks, cur.impressions)), m.recsNote, f, m, undefined, pointsChange(m, f, ctrCur, ctrPrev))}
+  </div>`
+  const siteRows = recs.bySite.filter((r) => r.current.impressions + r.previous.impressions > 0)
+  const manySites = multiSite || siteRows.length > 1
+  const bySite = manySites
+    ? html`<h3>${m.recsBySite}</h3><table data-recs-sites><thead><tr><th>${m.col.site}</th><th class="n">${m.col.impressions}</th>
+          <th class="n">${m.col.clicks}</th><th class="n">${m.col.ctr}</th><th class="n">${m.col.previous}</th><th class="n">${m.col.change}</th></tr></thead>
+          <tbody>${siteRows.map((r) => {
+            const c = rate(r.current.clicks, r.current.impressions)
+            const p = rate(r.previous.clicks, r.previous.impressions)
+            return html`<tr><td>${siteName(r.site_id)}</td><td class="n">${f.int(r.current.impressions)}</td><td class="n">${f.int(r.current.clicks)}</td>
+              <td class="n">${f.pct(c, 2)}</td><td class="n">${f.pct(p, 2)}</td><td class="n">${pointsChange(m, f, c, p)}</td></tr>`
+          })}</tbody></table>`
+    : ''
+  const bySource = html`<h3>${m.recsBySource}</h3><table data-recs-sources><thead><tr><th>${m.col.source}</th>
+      <th class="n">${m.col.impressions}</th><th class="n">${m.col.clicks}</th><th class="n">${m.col.ctr}</th></tr></thead>
+      <tbody>${recs.bySource
+        .filter((r) => r.impressions + r.clicks > 0)
+        .map(
+          (
+            r,
+          ) => html`<tr><td>${m.recSource[r.source] ?? r.source}</td><td class="n">${f.int(r.impressions)}</td>
+            <td class="n">${f.int(r.clicks)}</td><td class="n">${f.pct(rate(r.clicks, r.impressions), 2)}</td></tr>`,
+        )}</tbody></table>`
+  const top = recs.topClicked.length
+    ? html`<h3>${m.recsTopClicked}</h3><table data-recs-top><thead><tr><th>#</th><th>${m.col.title}</th>${manySites ? html`<th>${m.col.site}</th>` : ''}
+        <th>${m.col.section}</th><th class="n">${m.col.clicks}</th><th class="n">${m.col.shownIn}</th><th class="n">${m.col.ctr}</th></tr></thead>
+        <tbody>${recs.topClicked.map(
+          (
+            a,
+            i,
+          ) => html`<tr><td class="n">${i + 1}</td><td>${a.title || a.article_id}</td>${manySites ? html`<td>${siteName(a.site_id)}</td>` : ''}
+            <td>${a.section || m.unknownSection}</td><td class="n">${f.int(a.clicks)}</td><td class="n">${f.int(a.shown)}</td>
+            <td class="n">${f.pct(rate(a.clicks, a.shown), 2)}</td></tr>`,
+        )}</tbody></table>`
+    : ''
+  return html`<section data-recs><h2>${m.recs}</h2><p class="note">${m.recsNote}</p>${cards}${bySite}${bySource}${top}</section>`
+}
+
 /**
  * Renders a report to one HTML document (charts included).
  * @example const { html } = await renderReport(data, { lang: 'vi', agencyName: 'Báo Lâm Đồng', generatedAt: new Date() })
@@ -398,7 +471,7 @@ export async function renderReport(data: ReportData, opts: RenderOptions): Promi
       : ''
 
     body = html`
-    <section><h2>${m.headline}</h2>${cards}</section>
+    <section><h2>${m.headline}</h2>${cards}${forecastHeadline(data, m, f)}</section>
     <section><h2>${m.insights}</h2>${
       insights.length
         ? html`<ol class="insights" data-insights>${insights.map((i) => html`<li>${i.text}<span class="evidence">${i.evidence}</span></li>`)}</ol>`
@@ -429,6 +502,7 @@ export async function renderReport(data: ReportData, opts: RenderOptions): Promi
           )
         : html`<p class="note">${m.noRising}</p>`
     }</section>
+    ${forecastSection(data, m, f)}
     <section><h2>${m.sections}</h2><div class="grid2"><table><thead><tr><th>${m.col.section}</th><th class="n">${m.col.views}</th>
       <th class="n">${m.col.change}</th><th class="n">${m.col.engagedPerView}</th><th class="n">${m.col.readComplete}</th></tr></thead><tbody>${sections.map(
         (
@@ -477,6 +551,7 @@ export async function renderReport(data: ReportData, opts: RenderOptions): Promi
           )}</tbody></table>${funnelChart}</div>`
         : html`<p class="note">${m.noPaywall}</p>`
     }</section>
+    ${recommendationSection(data, m, f, multiSite)}
     <section><h2>${m.publishing}</h2><p class="note">${m.publishingNote}</p>${
       data.publishing.some((p) => p.bestHour !== null || p.peakHour !== null)
         ? html`<table><thead><tr><th>${m.col.section}</th><th class="n">${m.col.bestHour}</th><th class="n">${m.col.articles}</th>

@@ -3,6 +3,7 @@
 // log-linear baseline log N(t2) = log r + log N(t1). Quality is R² on log views.
 import type * as tfType from '@tensorflow/tfjs'
 import type { Tf } from '../tf/index.ts'
+import { quantile } from './metrics.ts'
 
 export const REFERRER_CLASSES = [
   'search',
@@ -42,6 +43,11 @@ export interface ArticlePrediction {
   logViews72h: number
   views24h: number
   views72h: number
+  /** p10–p90 of views at 24 h and 72 h (from the model's held-out residuals; equal to the point for log-linear). */
+  p10_24h?: number
+  p90_24h?: number
+  p10_72h?: number
+  p90_72h?: number
 }
 
 /** log1p everywhere: a first hour with 0 views is common and must not be −∞. */
@@ -129,11 +135,29 @@ export function articleFeatures(s: ArticleEarlySignals, sections: readonly strin
   ]
 }
 
-export interface ArticlePotentialModel {
+/**
+ * p10 / p90 of the model's residuals on log1p views (held-out articles), added to the predicted log views to give
+ * an interval: the article's actual views outside it are an anomaly.
+ */
+export interface ArticleResidualBands {
+  lo24: number
+  hi24: number
+  lo72: number
+  hi72: number
+}
+
+/** What defines a trained article-potential model besides the network's weights (saved next to them). */
+export interface ArticlePotentialParts {
   spec: ArticleFeatureSpec
-  net: tfType.LayersModel
   /** Trained on residuals over the log-linear baseline: zero output = Szabo–Huberman. */
   baseline: { logR24: number; logR72: number }
+  bands: ArticleResidualBands
+  /** Articles the model was trained on. */
+  trainedOn: number
+}
+
+export interface ArticlePotentialModel extends ArticlePotentialParts {
+  net: tfType.LayersModel
   predict(signals: readonly ArticleEarlySignals[]): ArticlePrediction[]
   dispose(): void
 }
@@ -211,6 +235,7 @@ export async function trainArticlePotential(
   let best = Number.POSITIVE_INFINITY
   let bestWeights: tfType.Tensor[] | undefined
   let wait = 0
+  let valPred: number[][] = []
   try {
     await net.fit(X, Y, {
       epochs,
@@ -237,6 +262,8 @@ export async function trainArticlePotential(
       },
     })
     if (bestWeights) net.setWeights(bestWeights)
+    // Residual quantiles on the held-out articles set the interval (the fit articles' residuals are too small).
+    valPred = tf.tidy(() => (net.predict(Xv) as tfType.Tensor2D).arraySync())
   } finally {
     for (const w of bestWeights ?? []) w.dispose()
     X.dispose()
@@ -244,10 +271,43 @@ export async function trainArticlePotential(
     Xv.dispose()
     Yv.dispose()
   }
-  return {
+  const r24: number[] = []
+  const r72: number[] = []
+  valIdx.forEach((i, k) => {
+    const y = ys[i] as number[]
+    const d = valPred[k] ?? [0, 0]
+    r24.push((y[0] as number) - (d[0] ?? 0))
+    r72.push((y[1] as number) - (d[1] ?? 0))
+  })
+  const bands: ArticleResidualBands = {
+    lo24: quantile(r24, 0.1) ?? 0,
+    hi24: quantile(r24, 0.9) ?? 0,
+    lo72: quantile(r72, 0.1) ?? 0,
+    hi72: quantile(r72, 0.9) ?? 0,
+  }
+  return articlePotentialFromParts(tf, net, {
     spec,
-    net,
     baseline: { logR24: ll.logR24, logR72: ll.logR72 },
+    bands,
+    trainedOn: history.length,
+  })
+}
+
+/**
+ * Reassembles a model from its network and parts (e.g. after `loadModel`), predicting exactly as when trained.
+ * @example const model = articlePotentialFromParts(tf, await loadModel(dir), parts)
+ */
+export function articlePotentialFromParts(
+  tf: Tf,
+  net: tfType.LayersModel,
+  parts: ArticlePotentialParts,
+): ArticlePotentialModel {
+  const { spec, baseline, bands } = parts
+  const standardise = (r: number[]) =>
+    r.map((v, j) => (v - (spec.mean[j] as number)) / (spec.std[j] as number))
+  return {
+    ...parts,
+    net,
     predict(signals) {
       if (signals.length === 0) return []
       const input = signals.map((s) => standardise(articleFeatures(s, spec.sections)))
@@ -255,7 +315,16 @@ export async function trainArticlePotential(
       return signals.map((s, i) => {
         const x = lg(s.views60)
         const d = delta[i] ?? [0, 0]
-        return toPrediction(x + ll.logR24 + (d[0] ?? 0), x + ll.logR72 + (d[1] ?? 0))
+        const l24 = x + baseline.logR24 + (d[0] ?? 0)
+        const l72 = x + baseline.logR72 + (d[1] ?? 0)
+        const v = (l: number) => Math.expm1(Math.max(0, l))
+        return {
+          ...toPrediction(l24, l72),
+          p10_24h: v(l24 + Math.min(0, bands.lo24)),
+          p90_24h: v(l24 + Math.max(0, bands.hi24)),
+          p10_72h: v(l72 + Math.min(0, bands.lo72)),
+          p90_72h: v(l72 + Math.max(0, bands.hi72)),
+        }
       })
     },
     dispose: () => net.dispose(),

@@ -77,6 +77,8 @@ export interface ServedSeries {
   backtest_mase: Partial<Record<MethodName, number | null>>
   /** What was served at each scored fold (chosen from the folds before it) — the basis of `served.overall`. */
   served_by_fold: MethodName[]
+  /** Each method's metrics on this series over the scored folds (null where it never forecast them). */
+  metrics: Partial<Record<MethodName, MethodMetrics | null>>
   notes: string[]
 }
 
@@ -269,6 +271,8 @@ export async function backtestForecast(
 
   const folds = K + S
   for (let fi = 0; fi < folds; fi++) {
+    // Let timers run between folds (a long backtest must not starve the event loop).
+    await new Promise((resolve) => setImmediate(resolve))
     const origin = globalEnd - (back[fi] as number)
     const role = fi < S ? 'selection' : 'scored'
     const label = align === 'end' ? `last value − ${back[fi]} steps` : stepLabel(origin, freq)
@@ -446,8 +450,16 @@ export async function backtestForecast(
     } else if (useModel && !candidates.includes('model'))
       seriesNotes.push(`model could not be trained on this history; serving ${method}`)
     if (s.values.length > 0 && s.values.every((v) => v === 0)) seriesNotes.push('all values are zero')
+    const seriesMetrics: Partial<Record<MethodName, MethodMetrics | null>> = {}
+    for (const m of methods) {
+      const list = scoredRecords
+        .map((r) => r.scores.get(s.id)?.[m])
+        .filter((x): x is Scored => x !== undefined)
+      seriesMetrics[m] = aggregate(list)
+    }
     perSeries[s.id] = {
       method: method ?? (s.values.length > 0 ? 'naive' : null),
+      metrics: seriesMetrics,
       backtest_mase: Object.fromEntries(Object.entries(means).map(([k, v]) => [k, round(v ?? undefined)])),
       served_by_fold: (served.get(s.id) ?? []).map((x) => x.method),
       notes: seriesNotes,

@@ -7,6 +7,7 @@ import { type Freq, stepsPerWeek } from './calendar.ts'
 import {
   defaultModelConfig,
   disposeForecastModel,
+  type ForecastModel,
   type ForecastModelConfig,
   predictForecastModel,
   type TrainProgress,
@@ -27,6 +28,8 @@ export interface ForecastAheadOptions {
   /** The served method per series id (e.g. from `backtestForecast(...).served.per_series`); default: model. */
   methods?: Record<string, MethodName | null | undefined>
   model?: Partial<ForecastModelConfig>
+  /** A model already trained (e.g. nightly, loaded from the model store): used as is, nothing is trained. */
+  trained?: ForecastModel
   tf?: Tf
   onProgress?: (p: TrainProgress) => void
 }
@@ -45,7 +48,24 @@ export async function forecastAhead(
   const modelNotes: string[] = []
   if (live.some((s) => want(s) === 'model')) {
     if (!opts.tf) modelNotes.push('no TF.js backend given')
-    else {
+    else if (opts.trained) {
+      if (opts.trained.config.horizon < opts.horizon || opts.trained.config.freq !== opts.freq)
+        modelNotes.push(
+          `the trained model forecasts ${opts.trained.config.horizon} ${opts.trained.config.freq} steps, ${opts.horizon} ${opts.freq} asked`,
+        )
+      else {
+        predictForecastModel(opts.tf, opts.trained, live).forEach((f, i) => {
+          const id = (live[i] as Series).id
+          if (f && [f.p10, f.p50, f.p90].every((a) => a.every(Number.isFinite)))
+            modelPreds.set(id, {
+              p10: f.p10.slice(0, opts.horizon),
+              p50: f.p50.slice(0, opts.horizon),
+              p90: f.p90.slice(0, opts.horizon),
+              notes: f.notes,
+            })
+        })
+      }
+    } else {
       const cfg = defaultModelConfig(opts.freq, opts.horizon, opts.model)
       const model = await trainForecastModel(
         opts.tf,

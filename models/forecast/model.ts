@@ -19,7 +19,10 @@ export interface ForecastModelConfig {
   /** Networks with different seeds whose quantiles are averaged (on the log scale). */
   ensemble: number
   seed: number
-  /** Vietnamese public-holiday flags for the lag and target steps. */
+  /**
+   * Vietnamese public-holiday flags for the lag and target steps (daily), or for the lag and target days (hourly:
+   * one flag per day, not 24 identical ones).
+   */
   holidays: boolean
   /** Early stopping: epochs without improvement of the time-ordered validation loss. */
   patience: number
@@ -43,6 +46,12 @@ export interface ForecastModelConfig {
   correctionWeight: number
   /** Days of recent history whose de-seasonalised mean sets the level of the 'profile' reference. */
   referenceLevelDays: number
+  /**
+   * Upper bound on training windows: above it, every k-th window origin of each series is kept (k the smallest
+   * stride that fits; the latest origin is always kept). Neighbouring hourly windows overlap almost entirely, so
+   * this bounds the training time of many long hourly series at little cost.
+   */
+  maxWindows: number
 }
 
 /**
@@ -73,6 +82,7 @@ export function defaultModelConfig(
     refit: true,
     correctionWeight: 0.5,
     referenceLevelDays: 7,
+    maxWindows: 20_000,
     ...overrides,
   }
 }
@@ -110,11 +120,18 @@ export function modelIneligibility(s: Series, cfg: ForecastModelConfig): string 
   return undefined
 }
 
+/** Holiday flags before and from the origin: per step for daily series, per calendar day for hourly ones. */
+function holidaySpan(cfg: ForecastModelConfig): { lag: number; ahead: number } {
+  if (!cfg.holidays) return { lag: 0, ahead: 0 }
+  if (cfg.freq === 'daily') return { lag: cfg.lookback, ahead: cfg.horizon }
+  // The origin may be mid-day: the horizon touches at most ceil((H + 23) / 24) days from the origin's day.
+  return { lag: Math.ceil(cfg.lookback / 24), ahead: Math.ceil((cfg.horizon + 23) / 24) }
+}
+
 /** Length of one input vector. */
 export function featureSize(cfg: ForecastModelConfig): number {
-  return (
-    cfg.lookback + 1 + 7 + (cfg.freq === 'hourly' ? 24 : 0) + (cfg.holidays ? cfg.lookback + cfg.horizon : 0)
-  )
+  const h = holidaySpan(cfg)
+  return cfg.lookback + 1 + 7 + (cfg.freq === 'hourly' ? 24 : 0) + h.lag + h.ahead
 }
 
 const isHoliday = (step: number, freq: Freq) => (holidayOn(calendarOf(step, freq).day) === undefined ? 0 : 1)
@@ -145,9 +162,13 @@ export function windowFeatures(
   const cal = calendarOf(start + origin, cfg.freq)
   for (let d = 0; d < 7; d++) out[k++] = d === cal.weekday ? 1 : 0
   if (cfg.freq === 'hourly') for (let h = 0; h < 24; h++) out[k++] = h === cal.hour ? 1 : 0
-  if (cfg.holidays) {
+  if (cfg.holidays && cfg.freq === 'daily') {
     for (let i = origin - L; i < origin; i++) out[k++] = isHoliday(start + i, cfg.freq)
     for (let j = 0; j < cfg.horizon; j++) out[k++] = isHoliday(start + origin + j, cfg.freq)
+  } else if (cfg.holidays) {
+    const span = holidaySpan(cfg)
+    for (let d = cal.day - span.lag; d < cal.day; d++) out[k++] = isHoliday(d, 'daily')
+    for (let d = cal.day; d < cal.day + span.ahead; d++) out[k++] = isHoliday(d, 'daily')
   }
   if (ref) referenceForecast(out, offset, cfg, ref, refOffset)
   return level
@@ -216,9 +237,14 @@ export function buildWindows(series: readonly Series[], cfg: ForecastModelConfig
   const F = featureSize(cfg)
   const H = cfg.horizon
   const L = cfg.lookback
+  let all = 0
+  for (const s of series)
+    if (modelIneligibility(s, cfg) === undefined) all += Math.max(0, s.values.length - L - H + 1)
+  const stride = Math.max(1, Math.ceil(all / Math.max(1, cfg.maxWindows)))
   let count = 0
   for (const s of series)
-    if (modelIneligibility(s, cfg) === undefined) count += Math.max(0, s.values.length - L - H + 1)
+    if (modelIneligibility(s, cfg) === undefined)
+      count += Math.ceil(Math.max(0, s.values.length - L - H + 1) / stride)
   const x = new Float32Array(count * F)
   const y = new Float32Array(count * H)
   const ref = new Float32Array(H)
@@ -226,7 +252,8 @@ export function buildWindows(series: readonly Series[], cfg: ForecastModelConfig
   let w = 0
   for (const s of series) {
     if (modelIneligibility(s, cfg) !== undefined) continue
-    for (let o = L; o + H <= s.values.length; o++) {
+    const last = s.values.length - H
+    for (let o = last - Math.floor((last - L) / stride) * stride; o <= last; o += stride) {
       let filled = 0
       for (let j = 0; j < H; j++) if (!s.observed[o + j]) filled++
       if (filled > H / 5) continue
@@ -374,6 +401,9 @@ async function fitNet(
   let since = 0
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
+      // A macrotask turn per epoch: TF.js promises resolve as microtasks, so without it a long training would
+      // starve the event loop (the job's lease renewal, HTTP in the same process) for minutes.
+      await new Promise((resolve) => setImmediate(resolve))
       const t0 = performance.now()
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1))

@@ -1,16 +1,19 @@
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   backtestForecast,
   buildSeries,
   chooseMethod,
-  pooledMethod,
   dayNumber,
   type FoldForecasts,
   type MethodName,
+  pooledMethod,
   type Series,
 } from '../../../models/forecast/index.ts'
 import { initTf, type Tf } from '../../../models/tf/index.ts'
 import { aDailySeries, TINY_MODEL } from './builders.ts'
+
+// These tests train real networks: on a shared 2-core machine one can take a minute (20 s is the unit default).
+vi.setConfig({ testTimeout: 180_000 })
 
 let tf: Tf
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import {
   backtestForecast,
   defaultModelConfig,
@@ -11,6 +11,9 @@ import {
 import { buildWindows, featureSize, windowFeatures } from '../../../models/forecast/model.ts'
 import { initTf, loadModel, saveModel, type Tf } from '../../../models/tf/index.ts'
 import { aDailySeries, TINY_MODEL } from './builders.ts'
+
+// These tests train real networks: on a shared 2-core machine one can take a minute (20 s is the unit default).
+vi.setConfig({ testTimeout: 180_000 })
 
 let tf: Tf
 beforeAll(async () => {
