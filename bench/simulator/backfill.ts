@@ -1,5 +1,6 @@
 // Back-fill driver: streams a Simulation hour by hour into a `deliver` function as Kafka-shaped records
 // (the embedded transform's deliverInProcess, or a Kafka producer), in batches, with progress per day.
+// With `inFlight` 2, the next batch is generated and processed while the previous one is still being written.
 import { articleKey, eventKey } from '../../ingest/contract/index.ts'
 import type { Simulation } from './simulate.ts'
 
@@ -28,6 +29,12 @@ export interface BackfillOptions {
   topics: { events: string; content: string }
   /** Records per delivery (default 10 000). */
   batchRecords?: number
+  /**
+   * Deliveries that may be pending at once (default 1). With 2, `deliver` is called for the next batch while the
+   * previous call has not settled yet — only safe when concurrent deliveries cannot interfere (each simulated
+   * event id occurs once, so the writer's duplicate check of one batch never needs the other's rows).
+   */
+  inFlight?: number
   /** Called after each simulated day is delivered. */
   onDay?: (p: BackfillProgress) => void
   /** Clock for the progress figures (default performance.now). */
@@ -49,8 +56,10 @@ export interface BackfillResult {
 export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
   const now = opts.now ?? (() => performance.now())
   const batchRecords = Math.max(1, opts.batchRecords ?? 10_000)
+  const inFlight = Math.max(1, opts.inFlight ?? 1)
   const started = now()
   let pending: SimRecord[] = []
+  const delivering: Array<Promise<void>> = []
   let events = 0
   let articles = 0
   let batches = 0
@@ -62,8 +71,15 @@ export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
     if (pending.length === 0) return
     const batch = pending
     pending = []
-    await opts.deliver(batch)
+    const delivery = opts.deliver(batch)
+    // Awaited below, in order; the no-op handler only stops a failure that settles first from being "unhandled".
+    delivery.catch(() => undefined)
+    delivering.push(delivery)
     batches++
+    while (delivering.length >= inFlight) await delivering.shift()
+  }
+  const drain = async () => {
+    while (delivering.length > 0) await delivering.shift()
   }
   const dayDone = async () => {
     await flush()
@@ -97,5 +113,6 @@ export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
     }
   }
   if (currentDay !== '') await dayDone()
+  await drain()
   return { events, articles, batches, elapsedMs: now() - started }
 }

@@ -2,6 +2,8 @@
 // Back-fill (default): registers the simulated sites, writes N days of articles and events through the same
 // transform code as production (in-process when embedded, via Kafka with KAFKA_BROKERS), and writes the
 // ground truth. Live (--live): sends tracker batches to a running collector's POST /e at a target rate.
+// Direct (--direct): the bulk back-fill — the same in-process pipeline and writer as embedded mode, even when
+// KAFKA_BROKERS is set, in batches of 100 000 with the next batch processed while the previous one is written.
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
@@ -14,8 +16,8 @@ import {
   type LiveStats,
   runLive,
   SITES,
-  serializeGroundTruth,
   Simulation,
+  serializeGroundTruth,
   vietnamDayNumber,
 } from '../../bench/simulator/index.ts'
 import { queryThroughService, readServiceFile } from '../../infra/admin-sql.ts'
@@ -57,7 +59,8 @@ const SimulateFlags = z.object({
     }, '--end-day must be a calendar day as YYYY-MM-DD')
     .optional(),
   truth: z.string().min(1).optional(),
-  batch: int('--batch', 1).pipe(z.number().max(200_000, '--batch must be at most 200000')),
+  batch: int('--batch', 1).pipe(z.number().max(500_000, '--batch must be at most 500000')).optional(),
+  direct: z.boolean().default(false),
   live: z.boolean().default(false),
   rate: z
     .string()
@@ -85,10 +88,15 @@ export type SimulateFlagsInput = z.input<typeof SimulateFlags>
 function parseFlags(input: SimulateFlagsInput): z.output<typeof SimulateFlags> {
   const r = SimulateFlags.safeParse(input)
   if (!r.success) throw new ConfigError(r.error.issues[0]?.message ?? 'invalid flags')
+  if (r.data.direct && r.data.live)
+    throw new ConfigError('--direct is a back-fill mode: it cannot be used with --live')
   return r.data
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US')
+
+/** Records per write of `--direct`: big inserts make few, large parts and amortise each write's fixed cost. */
+const DIRECT_BATCH = 100_000
 
 /** Runs `nhip simulate` (back-fill, or live with --live). */
 export async function simulateCommand(ctx: Context, input: SimulateFlagsInput): Promise<void> {
@@ -108,7 +116,7 @@ async function simulateBackfill(ctx: Context, flags: z.output<typeof SimulateFla
     flags.truth ?? path.join(config.dataDir, 'simulator', `ground-truth-seed${flags.seed}.json`),
   )
 
-  const ch = await openPlatform(ctx)
+  const ch = await openPlatform(ctx, flags.direct)
   const closers: Array<() => Promise<void> | void> = []
   if (ch) closers.push(() => ch.close())
   try {
@@ -116,7 +124,7 @@ async function simulateBackfill(ctx: Context, flags: z.output<typeof SimulateFla
     let deliver: (records: Array<{ topic: string; key: string; value: Buffer }>) => Promise<void>
     let topics: { events: string; content: string }
     let where: string
-    if (config.kafka) {
+    if (config.kafka && !flags.direct) {
       const kafka = createKafka(config.kafka, log)
       await checkKafka(config.kafka, log, 10_000)
       const admin = kafka.admin()
@@ -140,15 +148,21 @@ async function simulateBackfill(ctx: Context, flags: z.output<typeof SimulateFla
       where = `${ch.kind === 'embedded' ? `embedded ClickHouse at ${ch.where}` : `ClickHouse ${ch.where}`}, database ${ch.database}`
     }
 
+    const viaKafka = Boolean(config.kafka) && !flags.direct
+    const batchRecords = viaKafka
+      ? Math.min(flags.batch ?? 2000, 2000)
+      : (flags.batch ?? (flags.direct ? DIRECT_BATCH : 10_000))
     process.stderr.write(
-      `simulate: seed ${flags.seed}, ${flags.days} day(s) ${startDay} … ${endDay}, scale ${flags.scale} → ${where}\n`,
+      `simulate: seed ${flags.seed}, ${flags.days} day(s) ${startDay} … ${endDay}, scale ${flags.scale} → ${where}` +
+        `${flags.direct ? ` (direct bulk back-fill, ${fmt(batchRecords)} records per write)` : ''}\n`,
     )
     const writeStarted = performance.now()
     const result = await backfill({
       simulation,
       deliver,
       topics,
-      batchRecords: config.kafka ? Math.min(flags.batch, 2000) : flags.batch,
+      batchRecords,
+      inFlight: flags.direct ? 2 : 1,
       onDay: (p) => {
         const rate = p.events / Math.max(0.001, p.elapsedMs / 1000)
         process.stderr.write(
@@ -165,7 +179,7 @@ async function simulateBackfill(ctx: Context, flags: z.output<typeof SimulateFla
     const truth = simulation.groundTruth()
     mkdirSync(path.dirname(truthFile), { recursive: true })
     writeFileSync(truthFile, serializeGroundTruth(truth))
-    const dead = ch && !config.kafka ? await deadLettersSince(ch, started) : 0
+    const dead = ch && !viaKafka ? await deadLettersSince(ch, started) : 0
     log.info(
       { events: result.events, articles: result.articles, seconds: writeSeconds, truth: truthFile },
       'simulation written',
@@ -194,11 +208,12 @@ async function simulateBackfill(ctx: Context, flags: z.output<typeof SimulateFla
  * Opens ClickHouse migrated. When a running `nhip start` holds the embedded engine: with Kafka the events can
  * still go through it (the sites must exist already); without Kafka there is no way in but --live.
  */
-async function openPlatform(ctx: Context): Promise<ClickHouse | undefined> {
+async function openPlatform(ctx: Context, direct: boolean): Promise<ClickHouse | undefined> {
   try {
     return await openMigrated(ctx, 'nhip simulate')
   } catch (err) {
-    if (!(err instanceof DataPathLockedError)) throw err
+    // --direct writes into the engine itself: whoever holds it has to stop first (the error says who).
+    if (!(err instanceof DataPathLockedError) || direct) throw err
     const service = readServiceFile(ctx.config.dataDir)
     if (!service) throw err
     if (!ctx.config.kafka) {
