@@ -13,6 +13,7 @@ import { createSiteHosts, type SiteHosts } from './site-hosts.ts'
 import { createEventWriter, type EventRow, type EventWriter } from './writer.ts'
 
 export { startEventConsumer, type EventConsumer, type EventConsumerOptions } from './consumer.ts'
+export { withOutageFile, withSimulatedOutage } from './fault-injection.ts'
 export { createEventWriter, type EventRow, type EventWriter, InsertError } from './writer.ts'
 
 /** A record as the in-process delivery receives it (same shape the collector's sink uses). */

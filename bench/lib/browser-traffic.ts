@@ -49,13 +49,15 @@ export function aReaderHeaders(site: TrafficSite): Record<string, string> {
 }
 
 /**
- * A tracker batch body of `n` events of one page view, each with a fresh UUID; returns the ids too.
+ * A tracker batch body of `n` events of one page view, each with a fresh UUID (or the ids `makeId` gives,
+ * e.g. sequence-numbered ones a chaos drill can account for); returns the ids too.
  * @example const { body, ids } = aTrackerBatch(site, 20)
  */
 export function aTrackerBatch(
   site: TrafficSite,
   n: number,
   now = Date.now(),
+  makeId: () => string = randomUUID,
 ): { body: string; ids: string[] } {
   const article = `bai-viet-${Math.floor(Math.random() ** 2 * 500)}`
   const url = `https://${site.domain}/${pick(SECTIONS).length > 6 ? 'thoi-su' : 'kinh-te'}/${article}.html`
@@ -64,7 +66,7 @@ export function aTrackerBatch(
   const referrer = pick(REFERRERS)
   const ids: string[] = []
   const events = Array.from({ length: n }, (_, i) => {
-    const id = randomUUID()
+    const id = makeId()
     ids.push(id)
     // A page view, then engagement heartbeats — the shape a real tracker flushes.
     return i === 0

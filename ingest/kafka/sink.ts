@@ -33,9 +33,28 @@ export interface SinkOptions {
   log: Logger
   /** Records per drain round. */
   drainBatch?: number
+  /**
+   * Kafka mode: how long `send` waits for a direct delivery before it spools the records instead. Without a
+   * bound, a broker that just died holds every request for as long as the producer keeps reconnecting (the
+   * chaos drills saw 15–30 s with no answer). Default {@link DEFAULT_DIRECT_TIMEOUT_MS}.
+   */
+  directTimeoutMs?: number
   /** Called when a record count moves through the sink, for metrics. */
   onSpooled?: (n: number) => void
   onDelivered?: (n: number, via: 'direct' | 'spool') => void
+}
+
+/** Default {@link SinkOptions.directTimeoutMs}: far above a healthy acks=-1 round trip, far below a client's patience. */
+export const DEFAULT_DIRECT_TIMEOUT_MS = 5000
+
+/** Rejects when `work` has not settled within `ms`; `work` keeps running (its late outcome is ignored). */
+function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no delivery acknowledgement within ${ms} ms`)), ms)
+  })
+  work.catch(() => undefined)
+  return Promise.race([work, late]).finally(() => clearTimeout(timer))
 }
 
 // The spool stores key + value; the topic travels in the key, separated by a newline (never in topic names).
@@ -54,6 +73,7 @@ function fromSpool(r: SpoolRecord): OutRecord {
 export function createEventSink(opts: SinkOptions): EventSink {
   const { spool, deliver, log } = opts
   const drainBatch = opts.drainBatch ?? 2000
+  const directTimeoutMs = opts.directTimeoutMs ?? DEFAULT_DIRECT_TIMEOUT_MS
   let draining = false
   let closed = false
   let backoffMs = 0
@@ -100,7 +120,9 @@ export function createEventSink(opts: SinkOptions): EventSink {
       if (records.length === 0) return
       if (opts.direct && !draining && !hasBacklog()) {
         try {
-          await deliver(records)
+          // A timed-out attempt may still land in Kafka later, and the spool then delivers the same records
+          // again: a duplicate in the topic, which event_id dedups downstream — never a loss.
+          await withDeadline(deliver(records), directTimeoutMs)
           opts.onDelivered?.(records.length, 'direct')
           return
         } catch (err) {
