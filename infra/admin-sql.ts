@@ -4,7 +4,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import type { ClickHouse } from './clickhouse/client.ts'
 import { clickHouseErrorType } from './clickhouse/client.ts'
@@ -34,6 +34,16 @@ export function readServiceFile(dataDir: string): ServiceFile | undefined {
 
 const Body = z.object({ query: z.string().min(1).max(100_000), format: z.enum(['JSONCompactEachRowWithNames', 'CSVWithNames', 'TabSeparatedWithNames', 'JSONEachRow']) })
 
+/** The JSON body of an /admin request; malformed JSON becomes undefined (→ 400 from the schema), never a throw. */
+export function adminJsonBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body
+  try {
+    return JSON.parse(body || '{}')
+  } catch {
+    return undefined
+  }
+}
+
 function isLoopback(ip: string): boolean {
   return ip === '127.0.0.1' || ip === '::1' || ip === '::ffff:127.0.0.1'
 }
@@ -42,17 +52,24 @@ function isLoopback(ip: string): boolean {
  * Adds `POST /admin/sql` and writes the token + service file; returns a cleanup function.
  * @example const cleanup = registerAdminSql(app, { ch, dataDir, url })
  */
-export function registerAdminSql(app: FastifyInstance, opts: { ch: ClickHouse; dataDir: string }): { publish(url: string): void; cleanup(): void } {
+export function registerAdminSql(
+  app: FastifyInstance,
+  opts: { ch: ClickHouse; dataDir: string },
+): { publish(url: string): void; cleanup(): void; authorize(req: FastifyRequest): boolean } {
   const token = randomBytes(32).toString('base64url')
   const tokenFile = path.join(opts.dataDir, 'admin.token')
   const expected = Buffer.from(token)
-  app.post('/admin/sql', async (req, reply) => {
+  /** Loopback and the token from the 0600 file, compared in constant time; for every /admin route. */
+  function authorize(req: FastifyRequest): boolean {
     const auth = req.headers.authorization ?? ''
     const given = Buffer.from(auth.startsWith('Bearer ') ? auth.slice(7) : '')
-    if (!isLoopback(req.ip) || given.length !== expected.length || !timingSafeEqual(given, expected)) {
+    return isLoopback(req.ip) && given.length === expected.length && timingSafeEqual(given, expected)
+  }
+  app.post('/admin/sql', async (req, reply) => {
+    if (!authorize(req)) {
       return reply.code(403).send({ error: 'forbidden', message: 'admin SQL is for local operators (loopback + token file)' })
     }
-    const parsed = Body.safeParse(typeof req.body === 'string' ? JSON.parse(req.body || '{}') : req.body)
+    const parsed = Body.safeParse(adminJsonBody(req.body))
     if (!parsed.success) return reply.code(400).send({ error: 'invalid_body', message: parsed.error.issues[0]?.message ?? 'bad body' })
     const problem = readOnlyProblem(parsed.data.query)
     if (problem) return reply.code(400).send({ error: 'not_read_only', message: problem })
@@ -65,6 +82,7 @@ export function registerAdminSql(app: FastifyInstance, opts: { ch: ClickHouse; d
     }
   })
   return {
+    authorize,
     publish(url) {
       mkdirSync(opts.dataDir, { recursive: true })
       writeFileSync(tokenFile, token, { mode: 0o600 })
@@ -78,12 +96,16 @@ export function registerAdminSql(app: FastifyInstance, opts: { ch: ClickHouse; d
   }
 }
 
+/** The bearer header for the running service's /admin routes (token read from its 0600 file). */
+export function adminAuthorization(service: ServiceFile): string {
+  return `Bearer ${readFileSync(service.tokenFile, 'utf8').trim()}`
+}
+
 /** Runs a query through the running service (used by `nhip sql` when the engine is held). */
 export async function queryThroughService(service: ServiceFile, query: string, format: z.infer<typeof Body>['format']): Promise<string> {
-  const token = readFileSync(service.tokenFile, 'utf8').trim()
   const res = await fetch(`${service.url}/admin/sql`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers: { authorization: adminAuthorization(service), 'content-type': 'application/json' },
     body: JSON.stringify({ query, format }),
   })
   const text = await res.text()
@@ -98,3 +120,6 @@ export async function queryThroughService(service: ServiceFile, query: string, f
   }
   return text
 }
+
+/** The request body of POST /admin/sql (described in infra/admin-sql-openapi.ts). */
+export { Body as AdminSqlBody }

@@ -34,6 +34,8 @@ export interface CollectorOptions {
   siteRefreshMs?: number
   /** Replaces the real edge enrichment (only for tests that pin the clock). */
   edge?: EdgeEnrichment
+  /** Serve HTTPS with this PEM certificate and key. */
+  https?: { cert: string | Buffer; key: string | Buffer }
 }
 
 export interface Collector {
@@ -77,7 +79,14 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
   })
   const sink = createEventSink({ spool, deliver, direct: Boolean(opts.kafka), log: log.child({ component: 'sink' }) })
   const tracker = await buildTracker()
-  log.info({ tracker_path: opts.trackerPath, tracker_gzip_bytes: tracker.gzipBytes }, 'tracker built')
+  log.info(
+    {
+      tracker_path: opts.trackerPath,
+      tracker_gzip_bytes: tracker.gzipBytes,
+      widget_gzip_bytes: tracker.widget.gzipBytes,
+    },
+    'tracker built',
+  )
   const app = createCollectorApp({
     metrics,
     log,
@@ -87,9 +96,10 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     topics: opts.kafka ? { events: opts.kafka.topics.events, content: opts.kafka.topics.content } : EMBEDDED_TOPICS,
     edge,
     ...(opts.limits ? { limits: opts.limits } : {}),
-    tracker: { path: opts.trackerPath, code: tracker.code },
+    tracker: { path: opts.trackerPath, code: tracker.code, widget: tracker.widget.code },
     ...(opts.metricsToken ? { metricsToken: opts.metricsToken } : {}),
     trustProxy: opts.trustProxy ?? false,
+    ...(opts.https ? { https: opts.https } : {}),
   })
   return {
     app,

@@ -7,7 +7,7 @@ import { schedule as cronSchedule_, type ScheduledTask } from 'node-cron'
 import type { ClickHouse } from '../infra/clickhouse/client.ts'
 import { AppError, errorMessage } from '../infra/errors.ts'
 import type { Logger } from '../infra/logger.ts'
-import { cronSchedule, type CronSchedule } from './cron-schedule.ts'
+import { type CronSchedule, cronSchedule } from './cron-schedule.ts'
 import {
   DEFAULT_RETRY,
   type JobContext,
@@ -15,6 +15,7 @@ import {
   JobError,
   type JobRegistry,
   type KeyFigures,
+  type RetryPolicy,
 } from './job.ts'
 import { acquireLease, type Lease } from './lease.ts'
 import { lastSucceeded, recordRun, runSucceeded } from './runs-table.ts'
@@ -44,6 +45,10 @@ export interface RunRequest {
   day?: string
   trigger?: JobContext['trigger']
   options?: Record<string, unknown>
+  /** Progress of this run only (e.g. streamed to the `nhip jobs run` that asked the service for it). */
+  onProgress?: (message: string, fields?: Record<string, unknown>) => void
+  /** Overrides the retry policy for this run (a manual run from the CLI usually wants one attempt). */
+  retry?: Partial<RetryPolicy>
 }
 
 export interface RunOutcome {
@@ -209,7 +214,14 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
         }
         return await attempts(
           def,
-          { scheduledFor, day, trigger, options: req.options ?? {} },
+          {
+            scheduledFor,
+            day,
+            trigger,
+            options: req.options ?? {},
+            ...(req.onProgress ? { onProgress: req.onProgress } : {}),
+            ...(req.retry ? { retry: req.retry } : {}),
+          },
           controller.signal,
         )
       } finally {
@@ -233,10 +245,12 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       day: string
       trigger: JobContext['trigger']
       options: Record<string, unknown>
+      onProgress?: RunRequest['onProgress']
+      retry?: RunRequest['retry']
     },
     signal: AbortSignal,
   ): Promise<RunOutcome> {
-    const policy = { ...DEFAULT_RETRY, ...def.retry, ...opts.retry }
+    const policy = { ...DEFAULT_RETRY, ...def.retry, ...opts.retry, ...run.retry }
     let lastError = ''
     let runId = ''
     let made = 0
@@ -273,6 +287,7 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
           options: { ...opts.jobOptions, ...run.options },
           now,
           progress: (message, fields) => {
+            run.onProgress?.(message, fields)
             if (opts.onProgress) opts.onProgress(def.name, message, fields)
             else jlog.debug(fields ?? {}, message)
           },

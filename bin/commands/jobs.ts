@@ -1,7 +1,11 @@
 // `nhip jobs list | run NAME [--date D] [--out DIR] | history`: the scheduler's jobs from the command line.
 // Runs are recorded and leased exactly as scheduled runs are, so a CLI run and the service never overlap.
-import { AppError } from '../../infra/errors.ts'
-import { createJobScheduler, type EmailSettings, queryRunHistory } from '../../jobs/index.ts'
+import path from 'node:path'
+import { adminAuthorization, readServiceFile } from '../../infra/admin-sql.ts'
+import type { ClickHouse } from '../../infra/clickhouse/client.ts'
+import { AppError, DataPathLockedError } from '../../infra/errors.ts'
+import { runJobThroughService } from '../../jobs/admin-route.ts'
+import { createJobScheduler, type EmailSettings, queryRunHistory, type RunOutcome } from '../../jobs/index.ts'
 import { isDay } from '../../jobs/vietnam-time.ts'
 import { type Context, openMigrated } from '../context.ts'
 import { renderTable } from './sql.ts'
@@ -54,9 +58,32 @@ export async function jobsRunCommand(
   if (!Number.isInteger(attempts) || attempts < 1 || attempts > 10)
     throw new AppError('USAGE', '--retries must be 0–9')
   const jobOptions = jobOptionsFromConfig(ctx.config)
-  const ch = await openMigrated(ctx, `nhip jobs run ${name}`)
+  const started = Date.now()
+  let ch: ClickHouse
   try {
-    const started = Date.now()
+    ch = await openMigrated(ctx, `nhip jobs run ${name}`)
+  } catch (err) {
+    // The embedded engine is held by a running `nhip start`: the job runs inside that service instead.
+    const service = err instanceof DataPathLockedError ? readServiceFile(ctx.config.dataDir) : undefined
+    if (!service) throw err
+    process.stderr.write(
+      `[${name}] the service (pid ${service.pid}) holds the data; running the job there…\n`,
+    )
+    const outcome = await runJobThroughService(
+      service,
+      adminAuthorization(service),
+      {
+        job: name,
+        ...(opts.date ? { day: opts.date } : {}),
+        ...(opts.out ? { out: path.resolve(opts.out) } : {}),
+        attempts,
+      },
+      (message) => process.stderr.write(`[${name}] ${message}\n`),
+    )
+    reportOutcome(name, outcome, started)
+    return
+  }
+  try {
     const scheduler = createJobScheduler({
       ch,
       log: ctx.log,
@@ -71,26 +98,31 @@ export async function jobsRunCommand(
       trigger: 'manual',
       options: opts.out ? { outDir: opts.out } : {},
     })
-    const seconds = ((Date.now() - started) / 1000).toFixed(1)
-    if (outcome.status === 'failed') {
-      throw new AppError(
-        'JOB_FAILED',
-        `job ${name} failed after ${outcome.attempts} attempt(s) (run ${outcome.runId}): ${outcome.error}`,
-      )
-    }
-    if (outcome.status === 'skipped') {
-      process.stdout.write(`Job ${name} for ${outcome.day} skipped: ${outcome.reason}\n`)
-      return
-    }
-    const figures = Object.entries(outcome.keyFigures ?? {})
-      .map(([k, v]) => `${k}=${v}`)
-      .join(' ')
-    process.stdout.write(
-      `Job ${name} for ${outcome.day} succeeded in ${seconds} s (run ${outcome.runId}): ${figures}\n`,
-    )
+    reportOutcome(name, outcome, started)
   } finally {
     await ch.close()
   }
+}
+
+/** Prints a run's outcome; a failed run becomes a non-zero exit. */
+function reportOutcome(name: string, outcome: RunOutcome, started: number): void {
+  const seconds = ((Date.now() - started) / 1000).toFixed(1)
+  if (outcome.status === 'failed') {
+    throw new AppError(
+      'JOB_FAILED',
+      `job ${name} failed after ${outcome.attempts} attempt(s) (run ${outcome.runId}): ${outcome.error}`,
+    )
+  }
+  if (outcome.status === 'skipped') {
+    process.stdout.write(`Job ${name} for ${outcome.day} skipped: ${outcome.reason}\n`)
+    return
+  }
+  const figures = Object.entries(outcome.keyFigures ?? {})
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ')
+  process.stdout.write(
+    `Job ${name} for ${outcome.day} succeeded in ${seconds} s (run ${outcome.runId}): ${figures}\n`,
+  )
 }
 
 export async function jobsHistoryCommand(

@@ -1,25 +1,40 @@
 // `nhip start | serve | transform`: the platform on one machine, or one of its roles.
 // Embedded (no KAFKA_BROKERS): collector → on-disk spool → in-process pipeline → ClickHouse.
 // Kafka: collector → Kafka (spool while it is down); transform consumer group → ClickHouse.
+import { readFileSync } from 'node:fs'
+import type { FastifyInstance } from 'fastify'
 import { registerAdminSql } from '../../infra/admin-sql.ts'
+import { adminSqlOpenApi } from '../../infra/admin-sql-openapi.ts'
+import { KafkaUnavailableError } from '../../infra/errors.ts'
 import { checkKafka, createKafka } from '../../infra/kafka/client.ts'
 import { ensureTopics } from '../../infra/kafka/topics.ts'
 import { createMetricsRegistry } from '../../infra/metrics.ts'
+import { type OpenApiFragment, registerOpenApi } from '../../infra/openapi.ts'
 import { createCollector, EMBEDDED_TOPICS } from '../../ingest/collector.ts'
 import { createCollectorApp } from '../../ingest/http/app.ts'
-import { createTransform, startEventConsumer, type EventConsumer } from '../../transform/index.ts'
+import { collectorOpenApi } from '../../ingest/http/openapi.ts'
+import { adminJobsOpenApi, registerAdminJobs } from '../../jobs/admin-route.ts'
+import { serveRecommendations } from '../../jobs/index.ts'
+import { recommendationsOpenApi } from '../../jobs/recommend/openapi.ts'
+import { createTransform, type EventConsumer, startEventConsumer, withOutageFile } from '../../transform/index.ts'
 import { registerWebApp } from '../../web/app.ts'
+import { webOpenApi } from '../../web/openapi.ts'
 import { type Context, openMigrated } from '../context.ts'
 import { jobOptionsFromConfig } from './jobs.ts'
 
 export type Role = 'all' | 'collector' | 'transform'
+
+// The collector's producer fails fast when Kafka goes away, so requests spool within a second or two instead
+// of waiting out kafkajs's default reconnect back-off (8–30 s without an answer, seen in the chaos drills);
+// the spool's drainer retries on its own schedule until Kafka is back.
+const COLLECTOR_KAFKA_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 }
 
 export interface StartOptions {
   role?: Role
   /** Resolves when the service should stop (signals by default). */
   until?: Promise<unknown>
   /** Called once the HTTP service listens (the demo starts its live traffic then). */
-  onListening?: (address: string) => void
+  onListening?: (address: string, app: FastifyInstance) => void
   /** Replaces the start banner (the demo prints its own). */
   quiet?: boolean
 }
@@ -40,17 +55,30 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
   }
   const kafka = kafkaCfg ? createKafka(kafkaCfg, log) : undefined
   if (kafkaCfg && kafka) {
-    const { brokers } = await checkKafka(kafkaCfg, log, 10_000)
-    const admin = kafka.admin()
-    await admin.connect()
-    try {
-      await ensureTopics(admin, kafkaCfg.topics, log)
-    } finally {
-      await admin.disconnect()
+    const reachable = await checkKafka(kafkaCfg, log, 10_000).catch((err: unknown) => {
+      // A collector exists to ride out Kafka outages: (re)started during one, it serves and spools, and its
+      // drainer delivers once Kafka is back (found by the chaos drill bench/chaos/collector-crash.ts). The
+      // topics are then created by the next worker or collector start that reaches Kafka.
+      if (role !== 'collector' || !(err instanceof KafkaUnavailableError)) throw err
+      log.warn({ err: err.message, brokers: kafkaCfg.brokers }, 'Kafka unreachable at start; accepting events into the spool until it is back')
+      return undefined
+    })
+    if (reachable) {
+      const admin = kafka.admin()
+      await admin.connect()
+      try {
+        await ensureTopics(admin, kafkaCfg.topics, log)
+      } finally {
+        await admin.disconnect()
+      }
+      log.info({ brokers: kafkaCfg.brokers, cluster_size: reachable.brokers }, 'kafka reachable')
     }
-    log.info({ brokers: kafkaCfg.brokers, cluster_size: brokers }, 'kafka reachable')
   }
 
+  // Read before anything starts: a certificate that went missing since config was checked fails fast.
+  const https = config.http.tls
+    ? { cert: readFileSync(config.http.tls.certFile), key: readFileSync(config.http.tls.keyFile) }
+    : undefined
   const ch = await openMigrated(ctx, `nhip ${role === 'all' ? 'start' : role}`)
   const metrics = createMetricsRegistry()
   const stops: Array<() => Promise<void>> = [() => ch.close()]
@@ -66,7 +94,10 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
         groupId: config.transform.groupId,
         processEvent: transform.processEvent,
         processContent: transform.processContent,
-        writer: transform.writer,
+        // Chaos drills only (NHIP_FAULT_CLICKHOUSE_DOWN_FILE): writes fail while that file exists.
+        writer: config.transform.faultClickHouseDownFile
+          ? withOutageFile(transform.writer, config.transform.faultClickHouseDownFile)
+          : transform.writer,
         log: log.child({ component: 'transform' }),
         metrics,
         chunkRows: config.transform.batchRows,
@@ -94,31 +125,48 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
             spoolMaxBytes: config.collector.spoolMaxBytes,
             trackerPath: config.collector.trackerPath,
             ...(kafka && kafkaCfg
-              ? { kafka: { kafka, topics: kafkaCfg.topics } }
+              ? { kafka: { kafka: createKafka(kafkaCfg, log, { retry: COLLECTOR_KAFKA_RETRY }), topics: kafkaCfg.topics } }
               : { deliverInProcess: (records) => (transform ? transform.deliverInProcess(records, EMBEDDED_TOPICS) : Promise.reject(new Error('no transform'))) }),
             health,
             limits: { ipRatePerSec: config.collector.ipRatePerSec, siteRatePerSec: config.collector.siteRatePerSec },
             ...(config.http.metricsToken ? { metricsToken: config.http.metricsToken } : {}),
             trustProxy: config.http.trustProxy,
+            ...(https ? { https } : {}),
           })
     if (collector) stops.unshift(() => collector.close())
+    // GET /v1/recommendations for the sites' recommendation blocks (index refreshed from ClickHouse).
+    const recs = collector ? await serveRecommendations(collector.app, { ch, sites: collector.sites, dataDir: config.dataDir, log }) : undefined
+    if (recs) stops.unshift(async () => recs.close())
     // Editors' web app and the job scheduler (reports, housekeeping, models) live with the collector.
-    if (collector && role === 'all') {
-      registerWebApp(collector.app, { ch, log, dataDir: config.dataDir, scheduler: { jobOptions: jobOptionsFromConfig(config) } })
-    }
+    const web =
+      collector && role === 'all'
+        ? registerWebApp(collector.app, { ch, log, dataDir: config.dataDir, scheduler: { jobOptions: jobOptionsFromConfig(config) } })
+        : undefined
 
     // A transform-only worker still answers /healthz and /metrics (lag, rows/s, batch latency, DLQ).
-    const opsApp = collector ? undefined : createCollectorApp({ metrics, health, log })
+    const opsApp = collector ? undefined : createCollectorApp({ metrics, health, log, ...(https ? { https } : {}) })
     if (opsApp) stops.unshift(() => opsApp.close())
     const lines: string[] = []
     let listeningAt: string | undefined
     if (opsApp) {
+      registerOpenApi(opsApp, [collectorOpenApi({ ingest: false })])
       const address = await opsApp.listen({ host: config.http.host, port: config.http.port })
       lines.push(`  Health:     ${address}/healthz   Metrics: ${address}/metrics`)
     }
     if (collector) {
       // Embedded: `nhip sql` from another terminal runs through this process (it holds the engine).
       const admin = ch.kind === 'embedded' ? registerAdminSql(collector.app, { ch, dataDir: config.dataDir }) : undefined
+      // …and so does `nhip jobs run`, under the service's scheduler (same leases and run records).
+      if (admin && web) registerAdminJobs(collector.app, { authorize: admin.authorize, scheduler: () => web.scheduler(), log })
+      // One line per surface: a new route module adds its fragment here (the OpenAPI test checks both ways).
+      const described: OpenApiFragment[] = [
+        collectorOpenApi({ trackerPath: config.collector.trackerPath }),
+        ...(role === 'all' ? [webOpenApi] : []),
+        ...(admin ? [adminSqlOpenApi] : []),
+        ...(admin && web ? [adminJobsOpenApi] : []),
+        ...(recs ? [recommendationsOpenApi()] : []),
+      ]
+      registerOpenApi(collector.app, described)
       const address = await collector.app.listen({ host: config.http.host, port: config.http.port })
       listeningAt = address
       if (admin) {
@@ -143,7 +191,7 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
       '',
     )
     if (!opts.quiet) process.stdout.write(lines.join('\n'))
-    if (collector && listeningAt) opts.onListening?.(listeningAt)
+    if (collector && listeningAt) opts.onListening?.(listeningAt, collector.app)
     const reason = await (opts.until ?? untilSignal())
     log.info({ reason }, 'stopping')
   } finally {

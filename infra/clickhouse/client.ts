@@ -23,6 +23,8 @@ export interface ClickHouse {
   /**
    * Streams the rows of a big read without buffering the whole result
    * (chDB's `client.query().stream()` buffers; `chdb.queryStream` does not).
+   * Embedded trap: on chDB any other query of the process while the stream is open ends it ("No active
+   * streaming query"), so inside the service (collector and jobs query concurrently) read buffered instead.
    */
   streamRows<T = Record<string, unknown>>(sql: string): AsyncIterable<T>
   close(): Promise<void>

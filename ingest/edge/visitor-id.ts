@@ -175,9 +175,12 @@ function isSaltRecord(rec: unknown): rec is SaltRecord {
 }
 
 const dayFormatters = new Map<string, Intl.DateTimeFormat>()
+const VIETNAM_OFFSET_MS = 7 * 3_600_000
 
 /** Calendar day `YYYY-MM-DD` of an instant in a time zone (default Vietnam, UTC+7 without DST). */
 export function vietnamDay(at: Date | number, timeZone = VIETNAM_TIME_ZONE): string {
+  // Vietnam keeps UTC+7 all year: plain arithmetic, on every collector request (Intl costs ~1 % of its CPU).
+  if (timeZone === VIETNAM_TIME_ZONE) return new Date(+at + VIETNAM_OFFSET_MS).toISOString().slice(0, 10)
   let f = dayFormatters.get(timeZone)
   if (!f) {
     f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })

@@ -5,19 +5,21 @@ import { createHash, timingSafeEqual } from 'node:crypto'
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { Counter, Histogram, type Registry } from 'prom-client'
 import type { z } from 'zod'
+import { recordRoutes } from '../../infra/openapi.ts'
 import {
   ArticleMessage,
+  articleKey,
   BROWSER_BATCH_MAX,
   BrowserBatch,
-  CONTENT_SCHEMA_VERSION,
   type ClientFacts,
+  CONTENT_SCHEMA_VERSION,
   EVENT_SCHEMA_VERSION,
   type EventMessage,
-  articleKey,
   eventKey,
 } from '../contract/index.ts'
 import type { EventSink, OutRecord } from '../kafka/sink.ts'
 import { hostAllowed, type Site, type SiteRegistry } from '../sites/sites.ts'
+import { widgetPath } from '../tracker/paths.ts'
 import { createRateLimiter } from './rate-limit.ts'
 import { ContentInput, ServerEvent } from './schemas.ts'
 
@@ -65,13 +67,15 @@ export interface CollectorDeps {
   edge?: EdgeEnrichment
   limits?: Partial<CollectorLimits>
   now?: () => number
-  /** The browser tracker, served at a configurable, non-obvious path. */
-  tracker?: { path: string; code: string }
+  /** The browser tracker, served at a configurable, non-obvious path; its recommendation widget at `.r.js`. */
+  tracker?: { path: string; code: string; widget?: string }
   /** When set, /metrics requires `Authorization: Bearer <token>`. */
   metricsToken?: string
   log?: { error(obj: object, msg: string): void }
   /** Honour X-Forwarded-For (only behind a reverse proxy you run). */
   trustProxy?: boolean
+  /** Serve HTTPS with this PEM certificate and key (NHIP_TLS_CERT_FILE / NHIP_TLS_KEY_FILE). */
+  https?: { cert: string | Buffer; key: string | Buffer }
 }
 
 /** A 4xx answer with a machine code and a message a developer can act on. */
@@ -219,7 +223,10 @@ function eventRecord(topic: string, site: Site, receivedAt: number, e: AcceptedE
 export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
   const limits = { ...DEFAULT_LIMITS, ...deps.limits }
   const now = deps.now ?? Date.now
-  const app = Fastify({ logger: false, bodyLimit: 1_048_576, trustProxy: deps.trustProxy ?? false })
+  const options = { logger: false, bodyLimit: 1_048_576, trustProxy: deps.trustProxy ?? false }
+  // Same app either way; only the listening socket differs (Fastify types the two separately).
+  const app = (deps.https ? Fastify({ ...options, https: deps.https }) : Fastify(options)) as FastifyInstance
+  recordRoutes(app)
   const timeoutMs = deps.healthTimeoutMs ?? 2000
   const perIp = createRateLimiter({ ratePerSec: limits.ipRatePerSec, burst: limits.ipBurst, now })
   const perSite = createRateLimiter({ ratePerSec: limits.siteRatePerSec, burst: limits.siteBurst, now })
@@ -295,8 +302,13 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
       reply.header('vary', 'origin')
     }
     if (req.url === '/e') reply.header('access-control-expose-headers', 'retry-after')
+    // Security headers on every answer of every surface (the web app adds its page CSP on top).
     reply.header('x-content-type-options', 'nosniff')
     reply.header('referrer-policy', 'no-referrer')
+    reply.header('x-frame-options', 'DENY')
+    if (!reply.getHeader('content-security-policy'))
+      reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'")
+    if (req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000')
     reply.header('cache-control', reply.getHeader('cache-control') ?? 'no-store')
   })
 
@@ -543,13 +555,17 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
   })
 
   if (deps.tracker) {
-    const { path, code } = deps.tracker
-    app.get(path, async (_req, reply) => {
-      reply.header('content-type', 'application/javascript; charset=utf-8')
-      reply.header('cache-control', 'public, max-age=3600')
-      reply.header('access-control-allow-origin', '*')
-      return reply.send(code)
-    })
+    const { path, code, widget } = deps.tracker
+    const scripts: Array<[string, string]> = [[path, code]]
+    if (widget !== undefined) scripts.push([widgetPath(path), widget])
+    for (const [at, body] of scripts) {
+      app.get(at, async (_req, reply) => {
+        reply.header('content-type', 'application/javascript; charset=utf-8')
+        reply.header('cache-control', 'public, max-age=3600')
+        reply.header('access-control-allow-origin', '*')
+        return reply.send(body)
+      })
+    }
   }
 
   app.get('/healthz', async (_req, reply) => {

@@ -1,22 +1,65 @@
-// Kafka delivery for the sink: an idempotent kafkajs producer, acks from all in-sync replicas, gzip.
-import { CompressionTypes, type Kafka, type Producer } from 'kafkajs'
+// Kafka delivery for the sink: idempotent kafkajs producers, acks from all in-sync replicas, gzip.
+//
+// An idempotent producer allows one request in flight, so one producer serialises every produce round trip of
+// the collector. Records are therefore sharded by message key over a few producers (one reader's key always
+// maps to the same producer, so one reader's events stay in order), and each producer group-commits: records
+// that arrive while its send is in flight leave together in its next send.
+import { promisify } from 'node:util'
+import zlib from 'node:zlib'
+import kafkajs, { CompressionTypes, type Kafka, type Producer } from 'kafkajs'
 import type { Deliver, OutRecord } from './sink.ts'
 
 const MAX_RECORDS_PER_SEND = 5000
+/** Producers per collector process; more keeps more produce requests in flight on a busy broker. */
+export const DEFAULT_PRODUCERS = 4
 
 export interface KafkaDelivery {
   deliver: Deliver
   close(): Promise<void>
 }
 
-/**
- * Creates the producer lazily (a broker that is down at start only means spooling until it is back).
- * @example const { deliver } = createKafkaDelivery(kafka)
- */
-export function createKafkaDelivery(kafka: Kafka, opts: { compression?: boolean } = {}): KafkaDelivery {
+export interface KafkaDeliveryOptions {
+  compression?: boolean
+  /** Idempotent producers that records are sharded over by key. Default {@link DEFAULT_PRODUCERS}. */
+  producers?: number
+}
+
+/** FNV-1a of the key: a stable shard per reader (the same key always takes the same producer). */
+export function shardOf(key: string, shards: number): number {
+  if (shards <= 1) return 0
+  let h = 0x811c9dc5
+  for (let i = 0; i < key.length; i++) {
+    h ^= key.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return (h >>> 0) % shards
+}
+
+const gzip = promisify(zlib.gzip)
+const unzip = promisify(zlib.unzip)
+// kafkajs gzips at zlib's default level 6. On event JSON, level 1 is ~3.5× faster for ~5 % more bytes
+// (measured: 682 kB of events, 27 ms → 7.7 ms; ratio 0.071 → 0.075), and the collector is CPU-bound.
+// Any gzip level decompresses the same way, so consumers need nothing. The codec table is kafkajs-global.
+const FAST_GZIP_LEVEL = 1
+let fastGzip = false
+function useFastGzip(): void {
+  if (fastGzip) return
+  fastGzip = true
+  // A CommonJS export that Node's ESM loader does not expose by name.
+  kafkajs.CompressionCodecs[CompressionTypes.GZIP] = () => ({
+    compress: (encoder: { buffer: Buffer }) => gzip(encoder.buffer, { level: FAST_GZIP_LEVEL }),
+    decompress: (buffer: Buffer) => unzip(buffer),
+  })
+}
+
+interface Shard {
+  deliver(records: OutRecord[]): Promise<void>
+  close(): Promise<void>
+}
+
+function createShard(kafka: Kafka, compression: CompressionTypes): Shard {
   let producer: Producer | undefined
   let connecting: Promise<Producer> | undefined
-  const compression = opts.compression === false ? CompressionTypes.None : CompressionTypes.GZIP
 
   async function connected(): Promise<Producer> {
     if (producer) return producer
@@ -62,10 +105,8 @@ export function createKafkaDelivery(kafka: Kafka, opts: { compression?: boolean 
     }
   }
 
-  // Group commit: an idempotent producer allows one request in flight, so concurrent HTTP requests
-  // would queue one produce round-trip each. Instead, records that arrive while a send is in flight
-  // wait and leave together in the next send; every caller still resolves only when its records are
-  // acknowledged (or rejects with the send's error, and then spools them).
+  // Group commit: every caller still resolves only when its records are acknowledged (or rejects with the
+  // send's error, and then spools them).
   let inFlight: Promise<void> | undefined
   let waiting: Array<{ records: OutRecord[]; resolve: () => void; reject: (err: unknown) => void }> = []
 
@@ -94,7 +135,7 @@ export function createKafkaDelivery(kafka: Kafka, opts: { compression?: boolean 
   }
 
   return {
-    deliver(records: OutRecord[]) {
+    deliver(records) {
       return new Promise<void>((resolve, reject) => {
         waiting.push({ records, resolve, reject })
         inFlight ??= pump()
@@ -103,6 +144,38 @@ export function createKafkaDelivery(kafka: Kafka, opts: { compression?: boolean 
     async close() {
       await inFlight
       await producer?.disconnect()
+    },
+  }
+}
+
+/**
+ * Creates the producers lazily (a broker that is down at start only means spooling until it is back).
+ * `deliver` resolves when every record is acknowledged by Kafka; it rejects when any shard failed (the caller
+ * spools the whole call, so a record may reach Kafka twice — the transform deduplicates by event_id).
+ * @example const { deliver } = createKafkaDelivery(kafka, { producers: 4 })
+ */
+export function createKafkaDelivery(kafka: Kafka, opts: KafkaDeliveryOptions = {}): KafkaDelivery {
+  const compression = opts.compression === false ? CompressionTypes.None : CompressionTypes.GZIP
+  useFastGzip()
+  const count = Math.max(1, Math.floor(opts.producers ?? DEFAULT_PRODUCERS))
+  const shards = Array.from({ length: count }, () => createShard(kafka, compression))
+
+  return {
+    async deliver(records: OutRecord[]) {
+      if (count === 1 || records.length === 0) return (shards[0] as Shard).deliver(records)
+      // The common case: one browser batch carries one reader's key, so one shard.
+      const first = shardOf(records[0]?.key ?? '', count)
+      if (records.every((r) => r.key === records[0]?.key)) return (shards[first] as Shard).deliver(records)
+      const parts: OutRecord[][] = Array.from({ length: count }, () => [])
+      for (const r of records) parts[shardOf(r.key, count)]?.push(r)
+      const results = await Promise.allSettled(
+        parts.map((p, i) => (p.length ? (shards[i] as Shard).deliver(p) : undefined)),
+      )
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
+      if (failed) throw failed.reason
+    },
+    async close() {
+      await Promise.all(shards.map((s) => s.close()))
     },
   }
 }
