@@ -411,6 +411,11 @@ const metrics: Record<string, number> = {
   ndcg10_model: r4(m.model?.['ndcg@10']),
   ndcg10_itemknn: r4(m.itemknn?.['ndcg@10']),
   coverage_model: r4(m.model?.coverage),
+  // Cold start: test reads of articles with no training reads (published on the test day, mostly).
+  cold_queries: report.cold_start.model?.queries ?? 0,
+  recall10_cold_model: r4(report.cold_start.model?.['recall@10']),
+  recall10_cold_itemknn: r4(report.cold_start.itemknn?.['recall@10']),
+  cold_clicked_model: report.cold_start.model?.clicked ?? 0,
   serve_inprocess_p50_ms: Number(percentile(serveLatencies, 50).toFixed(2)),
   serve_inprocess_p99_ms: Number(percentile(serveLatencies, 99).toFixed(2)),
   serve_inprocess_cpu_us: Number(serveCpuUs.toFixed(1)),

@@ -108,6 +108,20 @@ function renderText(report: EvaluationReport, backend: string, gflops: number): 
       `${m.padEnd(16)}${cell(r?.['recall@10'])}${cell(r?.['ndcg@10'])}${cell(r?.mrr)}${cell(r?.coverage)}`,
     )
   }
+  const coldLines = METHODS.flatMap((m) => {
+    const c = report.cold_start[m]
+    return c
+      ? [
+          `${m.padEnd(16)}${c['recall@10'].toFixed(4).padStart(10)}${`${c.clicked}/${c.queries}`.padStart(12)}${c.lists_with_cold_items.toFixed(4).padStart(14)}`,
+        ]
+      : []
+  })
+  if (s.cold_item_queries > 0 && coldLines.length)
+    lines.push(
+      '',
+      `Cold start (articles with no training reads): ${'recall@10'.padStart(10)}${'read/queries'.padStart(12)}${'lists w/ cold'.padStart(14)}`,
+      ...coldLines,
+    )
   const t = report.training
   lines.push(
     '',
@@ -198,7 +212,9 @@ export async function recsEvalCommand(ctx: Context, flags: RecsEvalFlags): Promi
     notes: report.notes,
   }
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ split, methods: report.methods, served: report.served })}\n`)
+    process.stdout.write(
+      `${JSON.stringify({ split, methods: report.methods, cold_start: report.cold_start, served: report.served })}\n`,
+    )
   } else {
     process.stdout.write(renderText(report, backend, gflops))
     if (registry) process.stdout.write(`Registry: ${registry}\n`)

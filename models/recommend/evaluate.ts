@@ -116,9 +116,21 @@ export interface TrainingSummary {
   stopped_by_budget?: boolean
 }
 
+/**
+ * How each method does on cold-start articles: recall@10 over the test reads of articles that had no training
+ * reads ("recommended and then read": `clicked` of `queries`), and the share of top-10 lists showing one.
+ */
+export interface ColdStartMetrics {
+  queries: number
+  'recall@10': number
+  clicked: number
+  lists_with_cold_items: number
+}
+
 export interface EvaluationReport {
   split: SplitSummary
   methods: Record<MethodName, RankingMetrics | null>
+  cold_start: Partial<Record<MethodName, ColdStartMetrics>>
   served: MethodName
   training: TrainingSummary
   notes: string[]
@@ -202,11 +214,13 @@ interface PreparedEvaluation {
 async function runQueries(
   prep: PreparedEvaluation,
   scorers: CandidateScorer[],
+  cold: Uint8Array,
   chunk = 256,
-): Promise<Map<string, MetricAccumulator>> {
+): Promise<{ acc: Map<string, MetricAccumulator>; coldAcc: Map<string, ColdStartAccumulator> }> {
   const { catalogue, test, readSets } = prep
   const n = catalogue.items.length
   const acc = new Map(scorers.map((s) => [s.name, new MetricAccumulator(10)]))
+  const coldAcc = new Map(scorers.map((s) => [s.name, new ColdStartAccumulator()]))
   const H = test.historyLength
   for (let start = 0; start < test.count; start += chunk) {
     const end = Math.min(test.count, start + chunk)
@@ -223,14 +237,37 @@ async function runQueries(
           if ((catalogue.published[j] as number) > ts) s[j] = Number.NEGATIVE_INFINITY
         for (const j of readSets[e] as Set<number>) s[j] = Number.NEGATIVE_INFINITY
         const target = test.target[e] as number
-        ;(acc.get(scorer.name) as MetricAccumulator).add(
-          rankOf(s, target, catalogue.published),
-          topK(s, 10, catalogue.published),
-        )
+        const rank = rankOf(s, target, catalogue.published)
+        const shown = topK(s, 10, catalogue.published)
+        ;(acc.get(scorer.name) as MetricAccumulator).add(rank, shown)
+        ;(coldAcc.get(scorer.name) as ColdStartAccumulator).add(cold[target] === 1, rank, shown, cold)
       }
     }
   }
-  return acc
+  return { acc, coldAcc }
+}
+
+/** Cold start: articles without a single training read (in news, mostly those published in the test period). */
+class ColdStartAccumulator {
+  private queries = 0
+  private hits = 0
+  private lists = 0
+  private listsWithCold = 0
+  add(targetIsCold: boolean, rank: number, shown: readonly number[], cold: Uint8Array): void {
+    this.lists++
+    if (shown.some((j) => cold[j] === 1)) this.listsWithCold++
+    if (!targetIsCold) return
+    this.queries++
+    if (rank <= 10) this.hits++
+  }
+  result(): ColdStartMetrics {
+    return {
+      queries: this.queries,
+      'recall@10': this.queries ? round(this.hits / this.queries, 4) : 0,
+      clicked: this.hits,
+      lists_with_cold_items: this.lists ? round(this.listsWithCold / this.lists, 4) : 0,
+    }
+  }
 }
 
 /**
@@ -357,10 +394,15 @@ export async function evaluateRecommenders(
     scorers.unshift(modelScorer(t, trained.rec, itemVecs, catalogue.published, unscorable))
   }
 
-  const acc = await runQueries(
+  const cold = Uint8Array.from(counts, (c) => (c === 0 ? 1 : 0))
+  const { acc, coldAcc } = await runQueries(
     { catalogue, log: ilog, trainCount: split.trainCount, test, readSets },
     scorers,
+    cold,
   )
+  const coldStart = Object.fromEntries(
+    [...coldAcc].filter(([name]) => acc.get(name)?.count).map(([name, a]) => [name, a.result()]),
+  ) as Partial<Record<MethodName, ColdStartMetrics>>
   const lastQuery = test.count > 0 ? (test.ts[test.count - 1] as number) : Number.NEGATIVE_INFINITY
   let available = 0
   for (let j = 0; j < n; j++) if ((catalogue.published[j] as number) <= lastQuery) available++
@@ -390,7 +432,7 @@ export async function evaluateRecommenders(
   }
   const served = chooseServed(methods, o.tolerance)
   return {
-    report: { split: splitSummary, methods, served, training, notes },
+    report: { split: splitSummary, methods, cold_start: coldStart, served, training, notes },
     trained,
     catalogue,
     recommenderConfig,

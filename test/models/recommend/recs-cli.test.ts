@@ -106,7 +106,13 @@ describe('nhip recs eval', () => {
     const lines = r.stdout.trim().split('\n')
     expect(lines).toHaveLength(1)
     const out = JSON.parse(lines[0] ?? '')
-    expect(Object.keys(out).sort()).toEqual(['methods', 'served', 'split'])
+    expect(Object.keys(out).sort()).toEqual(['cold_start', 'methods', 'served', 'split'])
+    // Cold start per method: reads of articles without training reads, and how many the top 10 held.
+    for (const c of Object.values(out.cold_start) as Array<Record<string, number>>) {
+      expect(Object.keys(c).sort()).toEqual(['clicked', 'lists_with_cold_items', 'queries', 'recall@10'])
+      expect(c.queries).toBe(out.split.cold_item_queries)
+      expect(c.clicked).toBeLessThanOrEqual(c.queries as number)
+    }
     expect(Object.keys(out.methods).sort()).toEqual(['itemknn', 'model', 'popular', 'recent_popular'])
     for (const m of Object.values(out.methods) as Array<Record<string, number>>) {
       expect(Object.keys(m).sort()).toEqual(['coverage', 'mrr', 'ndcg@10', 'recall@10'])
