@@ -1,8 +1,10 @@
 // ClickHouse side of the forecast jobs: reading the hourly traffic series and articles' first hours, writing
 // forecasts, forecast_metrics, forecast_anomalies and article_potential (every row with the run's run_id; only
 // succeeded runs are read back), and finding the latest succeeded training run.
+
 import { z } from 'zod'
 import type { ClickHouse } from '../infra/clickhouse/client.ts'
+import { selectRows } from '../infra/clickhouse/select.ts'
 import {
   type ArticleEarlySignals,
   type ArticleExample,
@@ -28,15 +30,7 @@ export const localHourText = (h: number) => new Date(h * HOUR_MS).toISOString().
 const num = z.coerce.number()
 const str = z.string()
 
-async function select<T extends z.ZodRawShape>(
-  ch: ClickHouse,
-  query: string,
-  params: Record<string, unknown>,
-  shape: T,
-): Promise<Array<z.infer<z.ZodObject<T>>>> {
-  const rs = await ch.client.query({ query, query_params: params, format: 'JSONEachRow' })
-  return z.array(z.object(shape)).parse(await rs.json())
-}
+const select = selectRows
 
 /** Data that stops this many hours after a Vietnam midnight ends at that midnight (sessions spilling over). */
 const SPILL_HOURS = 2

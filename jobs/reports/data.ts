@@ -1,8 +1,10 @@
 // Everything a report shows, read from ClickHouse for one agency and two adjacent periods (this one and
 // the one before it), following docs/analysts.md: Vietnam days, bots excluded, rollups read with
 // sum/uniqMerge, counts added before dividing. The result is plain data; narrative and HTML are pure code.
+
 import { z } from 'zod'
 import type { ClickHouse } from '../../infra/clickhouse/client.ts'
+import { selectRows } from '../../infra/clickhouse/select.ts'
 import { succeededRunIdsSql } from '../runs-table.ts'
 import { addDays, daysBetween } from '../vietnam-time.ts'
 import type { Lang, ReportKind } from './i18n.ts'
@@ -144,15 +146,7 @@ export function reportPeriod(kind: ReportKind, day: string): ReportPeriod {
 const num = z.coerce.number()
 const str = z.string()
 
-async function select<T extends z.ZodRawShape>(
-  ch: ClickHouse,
-  query: string,
-  params: Record<string, unknown>,
-  shape: T,
-): Promise<Array<z.infer<z.ZodObject<T>>>> {
-  const rs = await ch.client.query({ query, query_params: params, format: 'JSONEachRow' })
-  return z.array(z.object(shape)).parse(await rs.json())
-}
+const select = selectRows
 
 /** Live sites (latest version of each), optionally of one agency. */
 export async function listReportSites(ch: ClickHouse, agency?: string): Promise<SiteInfo[]> {
