@@ -32,7 +32,10 @@ export function readServiceFile(dataDir: string): ServiceFile | undefined {
   }
 }
 
-const Body = z.object({ query: z.string().min(1).max(100_000), format: z.enum(['JSONCompactEachRowWithNames', 'CSVWithNames', 'TabSeparatedWithNames', 'JSONEachRow']) })
+const Body = z.object({
+  query: z.string().min(1).max(100_000),
+  format: z.enum(['JSONCompactEachRowWithNames', 'CSVWithNames', 'TabSeparatedWithNames', 'JSONEachRow']),
+})
 
 /** The JSON body of an /admin request; malformed JSON becomes undefined (→ 400 from the schema), never a throw. */
 export function adminJsonBody(body: unknown): unknown {
@@ -67,10 +70,15 @@ export function registerAdminSql(
   }
   app.post('/admin/sql', async (req, reply) => {
     if (!authorize(req)) {
-      return reply.code(403).send({ error: 'forbidden', message: 'admin SQL is for local operators (loopback + token file)' })
+      return reply
+        .code(403)
+        .send({ error: 'forbidden', message: 'admin SQL is for local operators (loopback + token file)' })
     }
     const parsed = Body.safeParse(adminJsonBody(req.body))
-    if (!parsed.success) return reply.code(400).send({ error: 'invalid_body', message: parsed.error.issues[0]?.message ?? 'bad body' })
+    if (!parsed.success)
+      return reply
+        .code(400)
+        .send({ error: 'invalid_body', message: parsed.error.issues[0]?.message ?? 'bad body' })
     const problem = readOnlyProblem(parsed.data.query)
     if (problem) return reply.code(400).send({ error: 'not_read_only', message: problem })
     try {
@@ -78,7 +86,9 @@ export function registerAdminSql(
       reply.header('content-type', 'text/plain; charset=utf-8')
       return reply.send(await rs.text())
     } catch (err) {
-      return reply.code(400).send({ error: clickHouseErrorType(err) ?? 'query_failed', message: errorMessage(err) })
+      return reply
+        .code(400)
+        .send({ error: clickHouseErrorType(err) ?? 'query_failed', message: errorMessage(err) })
     }
   })
   return {
@@ -87,7 +97,10 @@ export function registerAdminSql(
       mkdirSync(opts.dataDir, { recursive: true })
       writeFileSync(tokenFile, token, { mode: 0o600 })
       chmodSync(tokenFile, 0o600)
-      writeFileSync(serviceFilePath(opts.dataDir), JSON.stringify({ pid: process.pid, url, tokenFile } satisfies ServiceFile))
+      writeFileSync(
+        serviceFilePath(opts.dataDir),
+        JSON.stringify({ pid: process.pid, url, tokenFile } satisfies ServiceFile),
+      )
     },
     cleanup() {
       rmSync(tokenFile, { force: true })
@@ -102,23 +115,29 @@ export function adminAuthorization(service: ServiceFile): string {
 }
 
 /** Runs a query through the running service (used by `nhip sql` when the engine is held). */
-export async function queryThroughService(service: ServiceFile, query: string, format: z.infer<typeof Body>['format']): Promise<string> {
+export async function queryThroughService(
+  service: ServiceFile,
+  query: string,
+  format: z.infer<typeof Body>['format'],
+): Promise<string> {
   const res = await fetch(`${service.url}/admin/sql`, {
     method: 'POST',
     headers: { authorization: adminAuthorization(service), 'content-type': 'application/json' },
     body: JSON.stringify({ query, format }),
   })
   const text = await res.text()
-  if (!res.ok) {
-    let message = text
-    try {
-      message = (JSON.parse(text) as { message?: string }).message ?? text
-    } catch {
-      // not JSON: keep the text
-    }
-    throw new AppError('SERVICE_QUERY', `the running service refused the query: ${message}`)
-  }
+  if (!res.ok)
+    throw new AppError('SERVICE_QUERY', `the running service refused the query: ${problemMessage(text)}`)
   return text
+}
+
+/** The `message` of an /admin error answer, or its text when it is not our JSON problem body. */
+export function problemMessage(text: string): string {
+  try {
+    return (JSON.parse(text) as { message?: string }).message ?? text
+  } catch {
+    return text
+  }
 }
 
 /** The request body of POST /admin/sql (described in infra/admin-sql-openapi.ts). */

@@ -5,7 +5,7 @@
 import { PassThrough } from 'node:stream'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
-import { adminJsonBody } from '../infra/admin-sql.ts'
+import { adminAuthorization, adminJsonBody, problemMessage, type ServiceFile } from '../infra/admin-sql.ts'
 import { AppError, errorMessage } from '../infra/errors.ts'
 import type { Logger } from '../infra/logger.ts'
 import { jsonSchemaOf, type OpenApiFragment, problems } from '../infra/openapi.ts'
@@ -89,25 +89,20 @@ export function registerAdminJobs(
  * `onProgress` as they arrive.
  */
 export async function runJobThroughService(
-  service: { url: string },
-  authorization: string,
+  service: ServiceFile,
   body: AdminJobRun,
   onProgress: (message: string) => void,
 ): Promise<RunOutcome> {
   const res = await fetch(`${service.url}/admin/jobs/run`, {
     method: 'POST',
-    headers: { authorization, 'content-type': 'application/json' },
+    headers: { authorization: adminAuthorization(service), 'content-type': 'application/json' },
     body: JSON.stringify(body),
   })
   if (!res.ok || !res.body) {
-    const text = await res.text()
-    let message = text
-    try {
-      message = (JSON.parse(text) as { message?: string }).message ?? text
-    } catch {
-      // not JSON: keep the text
-    }
-    throw new AppError('SERVICE_JOB', `the running service refused to run ${body.job}: ${message}`)
+    throw new AppError(
+      'SERVICE_JOB',
+      `the running service refused to run ${body.job}: ${problemMessage(await res.text())}`,
+    )
   }
   let outcome: RunOutcome | undefined
   let buffered = ''

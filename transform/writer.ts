@@ -5,10 +5,12 @@
 // agency, site and ts as its first copy (the tracker stamps both once), so only stored rows of the batch's
 // (agency, site, day) ranges inside its [min ts, max ts] window can collide — none at all in a fresh
 // back-fill. Rows go in as TabSeparated, which the engine parses about twice as fast as JSONEachRow.
+
 import { Readable } from 'node:stream'
 import type { ClickHouse } from '../infra/clickhouse/client.ts'
 import { AppError, errorMessage } from '../infra/errors.ts'
 import type { ArticleMessage } from '../ingest/contract/index.ts'
+import { vietnamDay } from '../jobs/vietnam-time.ts'
 import type { EnrichedEvent } from './pipeline/pipeline.ts'
 
 /**
@@ -28,13 +30,6 @@ export class InsertError extends AppError {
   constructor(message: string, cause?: unknown) {
     super('INSERT', message, { retry: true, cause })
   }
-}
-
-const VN_OFFSET_MS = 7 * 3_600_000
-
-/** Calendar day in Vietnam time (UTC+7, no daylight saving) as YYYY-MM-DD — the `day` column. */
-export function vietnamDay(tsMs: number): string {
-  return new Date(tsMs + VN_OFFSET_MS).toISOString().slice(0, 10)
 }
 
 /** DateTime64(3) text in UTC. */

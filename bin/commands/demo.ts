@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { AGENCIES, runLive } from '../../bench/simulator/index.ts'
-import { adminAuthorization, readServiceFile } from '../../infra/admin-sql.ts'
+import { readServiceFile } from '../../infra/admin-sql.ts'
 import { AppError, errorMessage } from '../../infra/errors.ts'
 import { runJobThroughService } from '../../jobs/admin-route.ts'
 import { createUser, findUser } from '../../web/users.ts'
@@ -34,11 +34,8 @@ async function runNightlyJobs(ctx: Context, day: string): Promise<void> {
     const step = `demo: nightly job ${i + 1}/${NIGHTLY.length} ${job}`
     process.stderr.write(`${step}…\n`)
     const started = Date.now()
-    const outcome = await runJobThroughService(
-      service,
-      adminAuthorization(service),
-      { job, day, attempts: 1 },
-      (message) => process.stderr.write(`${step}: ${message}\n`),
+    const outcome = await runJobThroughService(service, { job, day, attempts: 1 }, (message) =>
+      process.stderr.write(`${step}: ${message}\n`),
     )
     if (outcome.status === 'failed') throw new AppError('JOB_FAILED', `${job}: ${outcome.error}`)
     process.stderr.write(`${step} ${outcome.status} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`)

@@ -1,7 +1,7 @@
 // `nhip jobs list | run NAME [--date D] [--out DIR] | history`: the scheduler's jobs from the command line.
 // Runs are recorded and leased exactly as scheduled runs are, so a CLI run and the service never overlap.
 import path from 'node:path'
-import { adminAuthorization, readServiceFile } from '../../infra/admin-sql.ts'
+import { readServiceFile } from '../../infra/admin-sql.ts'
 import type { ClickHouse } from '../../infra/clickhouse/client.ts'
 import { AppError, DataPathLockedError } from '../../infra/errors.ts'
 import { runJobThroughService } from '../../jobs/admin-route.ts'
@@ -71,7 +71,6 @@ export async function jobsRunCommand(
     )
     const outcome = await runJobThroughService(
       service,
-      adminAuthorization(service),
       {
         job: name,
         ...(opts.date ? { day: opts.date } : {}),

@@ -1,7 +1,9 @@
 // Cookieless visitor ids (as Plausible does): a keyed hash of site, IP and user agent under a secret salt
 // that changes every Vietnam calendar day and is then forgotten, so ids cannot be linked across days
 // and nobody — us included — can recompute an id from an IP once the salt is gone.
+
 import { createHmac } from 'node:crypto'
+import { vietnamDay as vietnamCalendarDay } from '../../jobs/vietnam-time.ts'
 
 export const VISITOR_ID_LENGTH = 22
 export const SALT_BYTES = 32
@@ -175,12 +177,11 @@ function isSaltRecord(rec: unknown): rec is SaltRecord {
 }
 
 const dayFormatters = new Map<string, Intl.DateTimeFormat>()
-const VIETNAM_OFFSET_MS = 7 * 3_600_000
 
 /** Calendar day `YYYY-MM-DD` of an instant in a time zone (default Vietnam, UTC+7 without DST). */
 export function vietnamDay(at: Date | number, timeZone = VIETNAM_TIME_ZONE): string {
   // Vietnam keeps UTC+7 all year: plain arithmetic, on every collector request (Intl costs ~1 % of its CPU).
-  if (timeZone === VIETNAM_TIME_ZONE) return new Date(+at + VIETNAM_OFFSET_MS).toISOString().slice(0, 10)
+  if (timeZone === VIETNAM_TIME_ZONE) return vietnamCalendarDay(at)
   let f = dayFormatters.get(timeZone)
   if (!f) {
     f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' })
