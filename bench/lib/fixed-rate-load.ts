@@ -1,8 +1,9 @@
 // GET load at a fixed overall request rate from a separate process (autocannon `overallRate`), so latency is
 // measured at a given throughput rather than at saturation, and the generator never shares the server's
 // event loop. Used by bench/recommend.ts for GET /v1/recommendations and its /healthz baseline.
-import { fork } from 'node:child_process'
+
 import { fileURLToPath } from 'node:url'
+import { runInGenerator } from './load.ts'
 
 export interface FixedRateJob {
   /** Base URL, e.g. http://127.0.0.1:41234 */
@@ -35,21 +36,5 @@ const GENERATOR = fileURLToPath(new URL('./fixed-rate-generator.ts', import.meta
  * @example const r = await runFixedRateLoad({ url, paths: ['/healthz'], rate: 500, connections: 20, warmupS: 3, durationS: 25 })
  */
 export function runFixedRateLoad(job: FixedRateJob): Promise<FixedRateResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(GENERATOR, [], {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    })
-    let result: FixedRateResult | undefined
-    child.on('message', (m: { result?: FixedRateResult; error?: string }) => {
-      if (m.error) reject(new Error(`load generator: ${m.error}`))
-      else result = m.result
-    })
-    child.on('error', reject)
-    child.on('exit', (code, signal) => {
-      if (result) resolve(result)
-      else reject(new Error(`load generator exited (code ${code}, signal ${signal}) without a result`))
-    })
-    child.send(job)
-  })
+  return runInGenerator<FixedRateJob, FixedRateResult>(GENERATOR, job)
 }

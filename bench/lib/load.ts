@@ -1,7 +1,7 @@
 // Drives HTTP load from a separate process, so the load generator never shares an event loop (or a
 // garbage collector) with the server under test: the parent forks `load-generator.ts`, sends it a job over
 // IPC and gets the measured result back. Both servers of a comparison are loaded the same way.
-import { fork } from 'node:child_process'
+import { fork, type Serializable } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import type { TrafficSite } from './browser-traffic.ts'
 
@@ -44,18 +44,19 @@ export interface LoadResult {
 const GENERATOR = fileURLToPath(new URL('./load-generator.ts', import.meta.url))
 
 /**
- * Runs one load job in a fresh child process and resolves with its result.
- * @example const r = await runLoad({ url, connections: 50, pipelining: 1, warmupS: 2, durationS: 10, eventsPerRequest: 1, site })
+ * Runs one job of a generator module (`process.on('message', job)` → `process.send({ result } | { error })`)
+ * in a fresh child process and resolves with its result.
+ * @example const r = await runInGenerator<LoadJob, LoadResult>(GENERATOR, job)
  */
-export function runLoad(job: LoadJob): Promise<LoadResult> {
+export function runInGenerator<J extends Serializable, R>(generator: string, job: J): Promise<R> {
   return new Promise((resolve, reject) => {
     // tsx as a loader, not as a wrapper process: `child.pid` is then the generator itself.
-    const child = fork(GENERATOR, [], {
+    const child = fork(generator, [], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     })
-    let result: LoadResult | undefined
-    child.on('message', (m: { result?: LoadResult; error?: string }) => {
+    let result: R | undefined
+    child.on('message', (m: { result?: R; error?: string }) => {
       if (m.error) reject(new Error(`load generator: ${m.error}`))
       else result = m.result
     })
@@ -66,4 +67,12 @@ export function runLoad(job: LoadJob): Promise<LoadResult> {
     })
     child.send(job)
   })
+}
+
+/**
+ * Runs one load job in a fresh child process and resolves with its result.
+ * @example const r = await runLoad({ url, connections: 50, pipelining: 1, warmupS: 2, durationS: 10, eventsPerRequest: 1, site })
+ */
+export function runLoad(job: LoadJob): Promise<LoadResult> {
+  return runInGenerator<LoadJob, LoadResult>(GENERATOR, job)
 }
