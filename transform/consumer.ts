@@ -1,15 +1,17 @@
 // kafkajs consumer group: batch → pipeline → ClickHouse → DLQ → commit. Offsets are committed only after
 // the rows are in ClickHouse, so a crash replays at most the uncommitted tail — and the writer skips
-// event ids it already stored. A ClickHouse outage holds the partition (heartbeating) until it is back.
+// event ids it already stored. Each write carries a token naming its offsets, so that a write cut off
+// inside the engine (rows in `events`, not yet in every rollup) is finished by the replay (see writer.ts).
+// A ClickHouse outage holds the partition (heartbeating) until it is back.
 import type { Consumer, EachBatchPayload, Kafka, Producer } from 'kafkajs'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { KafkaTopicsConfig } from '../infra/config.ts'
 import { errorMessage } from '../infra/errors.ts'
 import type { Logger } from '../infra/logger.ts'
 import type { ArticleMessage } from '../ingest/contract/index.ts'
-import { articlesFromPageviews } from './page-articles.ts'
 import type { Processor } from './outcome.ts'
-import type { EventRow, EventWriter } from './writer.ts'
+import { articlesFromPageviews } from './page-articles.ts'
+import { type EventRow, type EventWriter, kafkaToken, unfinishedKafkaWrites } from './writer.ts'
 
 export interface EventConsumerOptions {
   kafka: Kafka
@@ -49,7 +51,8 @@ export interface EventConsumer {
 const DLQ_VALUE_MAX = 900 * 1024
 
 function metricsFor(registry: Registry) {
-  const get = <T>(name: string, make: () => T): T => (registry.getSingleMetric(name) as T | undefined) ?? make()
+  const get = <T>(name: string, make: () => T): T =>
+    (registry.getSingleMetric(name) as T | undefined) ?? make()
   return {
     rows: get(
       'nhip_transform_rows_total',
@@ -114,7 +117,11 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
     heartbeatInterval: 3000,
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
   })
-  const dlqProducer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
+  const dlqProducer: Producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+  })
   await dlqProducer.connect()
   await consumer.connect()
   await consumer.subscribe({ topics: [topics.events, topics.content], fromBeginning: true })
@@ -124,12 +131,19 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
     joinedResolve = resolve
   })
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    log.info({ group: opts.groupId, member: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined consumer group')
+    log.info(
+      { group: opts.groupId, member: e.payload.memberId, assignment: e.payload.memberAssignment },
+      'joined consumer group',
+    )
     joinedResolve()
   })
 
   /** Runs `write` until it succeeds, the consumer stops, or the partition is taken away. */
-  async function withRetry<T>(what: string, payload: EachBatchPayload, write: () => Promise<T>): Promise<T | undefined> {
+  async function withRetry<T>(
+    what: string,
+    payload: EachBatchPayload,
+    write: () => Promise<T>,
+  ): Promise<T | undefined> {
     let wait = retryMin
     for (;;) {
       try {
@@ -140,7 +154,12 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
         if (!payload.isRunning() || payload.isStale()) return undefined
         m.retries.inc()
         log.warn(
-          { err: errorMessage(err), topic: payload.batch.topic, partition: payload.batch.partition, retry_in_ms: wait },
+          {
+            err: errorMessage(err),
+            topic: payload.batch.topic,
+            partition: payload.batch.partition,
+            retry_in_ms: wait,
+          },
           `${what} failed; holding the partition without committing`,
         )
         const until = Date.now() + wait
@@ -179,11 +198,25 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
 
       const written = await withRetry('ClickHouse write', payload, async () => {
         if (!isEvents) return { inserted: await writer.writeArticles(articles), duplicates: 0 }
-        const r = await writer.writeEvents(rows)
+        const first = chunk[0]?.offset ?? last.offset
+        const r = await writer.writeEvents(rows, {
+          token: kafkaToken(batch.topic, batch.partition, first, last.offset),
+          mayBeUnfinished: unfinishedKafkaWrites(batch.topic, batch.partition, first),
+        })
         await writer.writeArticles(articlesFromPageviews(rows))
         return r
       })
       if (written === undefined) return
+      if (written.repaired)
+        log.warn(
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: chunk[0]?.offset,
+            rows: written.repaired,
+          },
+          'finished an interrupted earlier write: its stored rows were sent again so every rollup has them',
+        )
       writes++
       if (opts.crashAfterWrites !== undefined && writes >= opts.crashAfterWrites) {
         log.warn({ writes }, 'fault injection: killing the worker after a write, before its commit')
@@ -210,7 +243,11 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
           }),
         )
         if (sent === undefined) return
-        for (const d of dead) log.warn({ topic: batch.topic, partition: batch.partition, offset: d.offset, reason: d.reason }, 'message dead-lettered')
+        for (const d of dead)
+          log.warn(
+            { topic: batch.topic, partition: batch.partition, offset: d.offset, reason: d.reason },
+            'message dead-lettered',
+          )
       }
       const next = (BigInt(last.offset) + 1n).toString()
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next }])

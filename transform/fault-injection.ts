@@ -13,9 +13,9 @@ export function withSimulatedOutage(writer: EventWriter, isDown: () => boolean):
     if (isDown()) throw new InsertError(`fault injection: ClickHouse unavailable, ${what} not written`)
   }
   return {
-    async writeEvents(rows) {
+    async writeEvents(rows, source) {
       guard(`${rows.length} events`)
-      return writer.writeEvents(rows)
+      return writer.writeEvents(rows, source)
     },
     async writeArticles(rows) {
       guard(`${rows.length} articles`)

@@ -5,8 +5,17 @@
 // agency, site and ts as its first copy (the tracker stamps both once), so only stored rows of the batch's
 // (agency, site, day) ranges inside its [min ts, max ts] window can collide — none at all in a fresh
 // back-fill. Rows go in as TabSeparated, which the engine parses about twice as fast as JSONEachRow.
+//
+// Crash safety of the rollups: the materialized views fed by `events` commit their parts separately from
+// `events`, so a worker killed inside an insert can leave rows in `events` that a rollup never counted — and
+// a replay that skips stored ids would never count them. Writes from Kafka therefore carry a deduplication
+// token naming their source ({@link kafkaToken}), stored on each row as `ingest_token`. When a write finds
+// stored rows whose token may be unfinished (written, never committed to Kafka), it sends those stored rows
+// again under their own token: `events` and every view that has the block drop it (deduplication window),
+// a view that missed it gets it — exactly once (migration 0020).
 
 import { Readable } from 'node:stream'
+import type { ClickHouseSettings } from '@clickhouse/client'
 import type { ClickHouse } from '../infra/clickhouse/client.ts'
 import { AppError, errorMessage } from '../infra/errors.ts'
 import type { ArticleMessage } from '../ingest/contract/index.ts'
@@ -57,9 +66,51 @@ function chDateTimeFast(ms: number): string {
   return `${prefix}${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`
 }
 
+/** Where a write comes from, so that a replay of it can be recognised and finished. */
+export interface WriteSource {
+  /** Deduplication token of this write: the same source position gives the same token ({@link kafkaToken}). */
+  token: string
+  /**
+   * Whether a stored row's token names a write that may have been cut off (written but not acknowledged to
+   * its source, e.g. its Kafka offsets not committed): such writes are sent again under their token.
+   */
+  mayBeUnfinished(token: string): boolean
+}
+
+/** Token of a write of the messages `first`…`last` of a Kafka partition (topic names have no colons). */
+export function kafkaToken(topic: string, partition: number, first: string, last: string): string {
+  return `kafka:${topic}:${partition}:${first}-${last}`
+}
+
+/**
+ * The writes a worker about to write partition offsets from `first` on must finish: those of the same
+ * partition reaching `first` or beyond — everything before `first` was committed, so it was written whole.
+ * @example writer.writeEvents(rows, { token, mayBeUnfinished: unfinishedKafkaWrites('events', 0, '1200') })
+ */
+export function unfinishedKafkaWrites(
+  topic: string,
+  partition: number,
+  first: string,
+): (token: string) => boolean {
+  const prefix = `kafka:${topic}:${partition}:`
+  const from = BigInt(first)
+  return (token) => {
+    if (!token.startsWith(prefix)) return false
+    const last = /-(\d+)(?:#\d+)?$/.exec(token)?.[1]
+    return last !== undefined && BigInt(last) >= from
+  }
+}
+
 export interface EventWriter {
-  /** Inserts the rows whose event_id is not stored yet; returns how many were new and how many were replays. */
-  writeEvents(rows: EventRow[]): Promise<{ inserted: number; duplicates: number }>
+  /**
+   * Inserts the rows whose event_id is not stored yet; returns how many were new and how many were replays.
+   * With a `source`, the insert carries its token and unfinished earlier writes found among the stored rows
+   * are finished first.
+   */
+  writeEvents(
+    rows: EventRow[],
+    source?: WriteSource,
+  ): Promise<{ inserted: number; duplicates: number; repaired?: number }>
   /** Upserts article metadata (latest `updated_at` wins in the ReplacingMergeTree). */
   writeArticles(rows: ArticleMessage[]): Promise<number>
   /** Records messages that could not be processed. */
@@ -106,6 +157,7 @@ export const EVENT_COLUMNS = [
   'bot_kind',
   'country',
   'province',
+  'ingest_token',
 ] as const
 
 const TSV_SPECIAL = /[\\\t\n\r\0]/
@@ -141,7 +193,8 @@ function tsvMap(m: Record<string, string>): string {
  * Rows as TabSeparated text in {@link EVENT_COLUMNS} order, one line each.
  * @example client.insert({ table: 'nhip.events', columns: [...EVENT_COLUMNS], format: 'TabSeparated', values: … })
  */
-export function encodeEventsTsv(rows: readonly EventRow[]): string {
+export function encodeEventsTsv(rows: readonly EventRow[], token = ''): string {
+  const tail = `\t${tsv(token)}`
   const lines: string[] = new Array(rows.length)
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i] as EventRow
@@ -152,7 +205,7 @@ export function encodeEventsTsv(rows: readonly EventRow[]): string {
       `${tsv(r.utm_source)}\t${tsv(r.utm_medium)}\t${tsv(r.utm_campaign)}\t${tsv(r.utm_content)}\t${tsv(r.utm_term)}\t` +
       `${tsv(r.visitor_id)}\t${r.consented ? 1 : 0}\t${tsv(r.session_id)}\t${r.session_page}\t${r.engaged_ms}\t${r.scroll_pct}\t` +
       `${tsvMap(r.props)}\t${tsv(r.device)}\t${tsv(r.os)}\t${tsv(r.browser)}\t${r.is_bot ? 1 : 0}\t${tsv(r.bot_kind)}\t` +
-      `${tsv(r.country)}\t${tsv(r.province)}`
+      `${tsv(r.country)}\t${tsv(r.province)}${tail}`
   }
   return lines.length ? `${lines.join('\n')}\n` : ''
 }
@@ -222,17 +275,81 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
     return ids.length > cap ? undefined : new Set(ids)
   }
 
-  async function insertChunk(rows: EventRow[]): Promise<number> {
+  /** Insert settings of a write: with a token, the views keep their own deduplication log of it. */
+  function insertSettings(token: string): ClickHouseSettings {
+    return {
+      insert_deduplication_token: token,
+      deduplicate_blocks_in_dependent_materialized_views: token ? 1 : 0,
+    }
+  }
+
+  /**
+   * chDB keeps a query's settings for the queries after it on the connection: put the defaults back after a
+   * tokened insert, so that no later insert of this process (a tool's, a test's) inherits the token.
+   */
+  async function resetInsertSettings(): Promise<void> {
+    if (ch.kind !== 'embedded') return
+    await ch.client.command({ query: 'SELECT 1', clickhouse_settings: insertSettings('') })
+  }
+
+  async function insertTsv(text: string, token: string): Promise<void> {
+    await ch.client.insert({
+      table: `${db}.events`,
+      columns: [...EVENT_COLUMNS],
+      format: 'TabSeparated',
+      values: Readable.from([Buffer.from(text)], { objectMode: false }),
+      clickhouse_settings: insertSettings(token),
+    })
+  }
+
+  /** Tokens of earlier writes of `source` that hold some of these stored ids and may be unfinished. */
+  async function unfinishedTokens(rows: EventRow[], ids: string[], source: WriteSource): Promise<string[]> {
+    const rs = await ch.client.query({
+      query: `SELECT DISTINCT ingest_token FROM ${db}.events
+              WHERE agency_id IN {agencies:Array(String)} AND site_id IN {sites:Array(String)}
+                AND day IN {days:Array(Date)} AND event_id IN {ids:Array(UUID)} AND ingest_token != ''`,
+      query_params: { ...keyRanges(rows), ids },
+      format: 'JSONEachRow',
+    })
+    const tokens = (await rs.json<{ ingest_token: string }>()).map((r) => r.ingest_token)
+    return tokens.filter((t) => source.mayBeUnfinished(t) && !finished.has(t))
+  }
+
+  /**
+   * Sends the stored rows of an earlier write again under its token: `events` and the views that have the
+   * block drop it; a view the write never reached gets it. Returns the rows re-sent.
+   */
+  async function finish(token: string): Promise<number> {
+    const rs = await ch.client.query({
+      query: `SELECT ${EVENT_COLUMNS.join(', ')} FROM ${db}.events WHERE ingest_token = {token:String}`,
+      query_params: { token },
+      format: 'TabSeparated',
+    })
+    const text = await rs.text()
+    if (text) await insertTsv(text, token)
+    if (finished.size >= 1000) finished.clear()
+    finished.add(token)
+    return text ? text.split('\n').length - 1 : 0
+  }
+
+  // Writes already finished by this writer (a cache: finishing twice is harmless, only slower).
+  const finished = new Set<string>()
+
+  async function insertChunk(
+    rows: EventRow[],
+    token: string,
+    source: WriteSource | undefined,
+  ): Promise<{ inserted: number; repaired: number }> {
     const existing = (dedup === 'window' && (await storedIdsInWindow(rows))) || (await storedIdsIn(rows))
     const fresh = existing.size === 0 ? rows : rows.filter((r) => !existing.has(r.event_id))
-    if (fresh.length === 0) return 0
+    let repaired = 0
+    if (source && fresh.length < rows.length) {
+      const stored = rows.filter((r) => existing.has(r.event_id)).map((r) => r.event_id)
+      for (const t of await unfinishedTokens(rows, stored, source)) repaired += await finish(t)
+    }
+    if (fresh.length === 0) return { inserted: 0, repaired }
     if (format === 'TabSeparated') {
-      await ch.client.insert({
-        table: `${db}.events`,
-        columns: [...EVENT_COLUMNS],
-        format: 'TabSeparated',
-        values: Readable.from([Buffer.from(encodeEventsTsv(fresh))], { objectMode: false }),
-      })
+      await insertTsv(encodeEventsTsv(fresh, token), token)
     } else {
       await ch.client.insert({
         table: `${db}.events`,
@@ -243,14 +360,16 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
           received_at: chDateTime(r.received_at),
           consented: r.consented ? 1 : 0,
           is_bot: r.is_bot ? 1 : 0,
+          ingest_token: token,
         })),
+        clickhouse_settings: insertSettings(token),
       })
     }
-    return fresh.length
+    return { inserted: fresh.length, repaired }
   }
 
   return {
-    async writeEvents(rows) {
+    async writeEvents(rows, source) {
       // Within a batch, the first copy of an event id wins (a tracker retry can put two in one batch).
       const seen = new Set<string>()
       const unique = rows.filter((r) => {
@@ -259,16 +378,26 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
         return true
       })
       let inserted = 0
+      let repaired = 0
       try {
-        for (let i = 0; i < unique.length; i += insertRows)
-          inserted += await insertChunk(unique.slice(i, i + insertRows))
+        try {
+          for (let i = 0, part = 0; i < unique.length; i += insertRows, part++) {
+            // Parts of a split write get their own tokens, the same on a replay of the same rows.
+            const token = source ? (part === 0 ? source.token : `${source.token}#${part}`) : ''
+            const r = await insertChunk(unique.slice(i, i + insertRows), token, source)
+            inserted += r.inserted
+            repaired += r.repaired
+          }
+        } finally {
+          if (source) await resetInsertSettings()
+        }
       } catch (err) {
         throw new InsertError(
           `writing ${unique.length} events to ClickHouse failed: ${errorMessage(err)}`,
           err,
         )
       }
-      return { inserted, duplicates: rows.length - inserted }
+      return { inserted, duplicates: rows.length - inserted, ...(repaired ? { repaired } : {}) }
     },
 
     async writeArticles(rows) {

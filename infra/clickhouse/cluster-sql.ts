@@ -143,7 +143,10 @@ export function clusterStatements(statement: string, opts: ClusterSqlOptions): s
 
   m = new RegExp(String.raw`^(ALTER\s+TABLE\s+)${NAME}`, 'i').exec(s)
   if (m?.[1] && m[2] && m[3]) {
-    const rest = s.slice(m[0].length)
+    // Replicated tables deduplicate retried inserts by their own window.
+    const rest = s
+      .slice(m[0].length)
+      .replace(/\bnon_replicated_deduplication_window\b/g, 'replicated_deduplication_window')
     if (!sharded.has(m[3])) return [m[1] + m[2] + on + rest]
     // Data lives in the _local table; the Distributed table must show the same columns.
     const columns = /^\s+(ADD|DROP|MODIFY|RENAME|COMMENT)\s+COLUMN\b/i.test(rest)
