@@ -8,20 +8,39 @@
 // platformAccessSql first, or it — and the rollups — would see nothing.
 import { z } from 'zod'
 
-/** What an agency analyst may read: raw events, dimensions, rollups, sessions and the documented views. */
+/**
+ * What an agency analyst may read, each with a row policy on agency_id: raw events, dimensions, rollups,
+ * sessions, the model outputs (recommendations, forecasts and their metrics, anomalies, article potential)
+ * and the documented views.
+ */
 export const ANALYST_OBJECTS = [
   'events',
   'articles',
   'sessions',
   'rollup_article_hourly',
   'rollup_site_hourly',
+  'recommendations',
+  'forecasts',
+  'forecast_metrics',
+  'forecast_anomalies',
+  'article_potential',
   'v_articles',
   'v_article_daily',
   'v_traffic_sources',
   'v_sessions',
   'v_engagement',
   'v_paywall_funnel',
+  'v_forecasts',
+  'v_forecast_metrics',
+  'v_forecast_anomalies',
+  'v_article_potential',
 ] as const
+
+/**
+ * Columns of job_runs an analyst may read (it has no agency_id, so no row policy): the v_forecast* views keep
+ * the rows of succeeded runs by these. The rest (errors, key figures, instances) is the platform's.
+ */
+export const ANALYST_JOB_RUN_COLUMNS = ['run_id', 'status', 'updated_at'] as const
 
 const AgencyId = z
   .string()
@@ -51,8 +70,8 @@ function objectsOf(database: string): string[] {
 
 /**
  * SQL that gives one agency's analysts read access to their agency's rows only:
- * `CREATE ROLE IF NOT EXISTS analyst_<agency>`, `GRANT SELECT` on every analyst table and view, and a
- * permissive row policy `agency_id = '<agency>'` on each. Idempotent; grant the role to the analysts' users.
+ * `CREATE ROLE IF NOT EXISTS analyst_<agency>`, `GRANT SELECT` on every analyst table and view (and on the
+ * run id and status columns of job_runs, which the forecast views read), and a permissive row policy `agency_id = '<agency>'` on each. Idempotent; grant the role to the analysts' users.
  * Throws a ZodError for an agency id outside `^[a-z0-9][a-z0-9._-]*$`.
  * @example for (const q of agencyAccessSql({ database: 'nhip', agencyId: 'lamdong' })) await ch.client.command({ query: q })
  */
@@ -65,6 +84,7 @@ export function agencyAccessSql(opts: { database: string; agencyId: string; role
   return [
     `CREATE ROLE IF NOT EXISTS ${role}`,
     ...objects.map((o) => `GRANT SELECT ON ${o} TO ${role}`),
+    `GRANT SELECT(${ANALYST_JOB_RUN_COLUMNS.join(', ')}) ON ${quoteIdentifier(database)}.${quoteIdentifier('job_runs')} TO ${role}`,
     ...objects.map(
       (o) =>
         `CREATE ROW POLICY IF NOT EXISTS ${policy} ON ${o} FOR SELECT USING agency_id = ${quoteString(agencyId)} AS PERMISSIVE TO ${role}`,

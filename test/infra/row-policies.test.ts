@@ -12,7 +12,14 @@ describe('agencyAccessSql', () => {
 
   it('creates the role first, then grants SELECT and a row policy on every analyst table and view', () => {
     expect(sql[0]).toBe('CREATE ROLE IF NOT EXISTS `analyst_lamdong`')
-    expect(sql).toHaveLength(1 + 2 * ANALYST_OBJECTS.length)
+    expect(sql).toHaveLength(2 + 2 * ANALYST_OBJECTS.length)
+    // The forecast views keep succeeded runs by job_runs: its run ids and statuses, nothing else, no policy.
+    expect(sql).toContain(
+      'GRANT SELECT(run_id, status, updated_at) ON `nhip`.`job_runs` TO `analyst_lamdong`',
+    )
+    expect(sql).toContain(
+      "CREATE ROW POLICY IF NOT EXISTS `nhip_agency_lamdong` ON `nhip`.`v_forecasts` FOR SELECT USING agency_id = 'lamdong' AS PERMISSIVE TO `analyst_lamdong`",
+    )
     expect(sql).toContain('GRANT SELECT ON `nhip`.`events` TO `analyst_lamdong`')
     expect(sql).toContain('GRANT SELECT ON `nhip`.`v_article_daily` TO `analyst_lamdong`')
     expect(sql).toContain(
@@ -31,7 +38,7 @@ describe('agencyAccessSql', () => {
   it('quotes agency ids with dots and dashes in names, and as a string literal in the filter', () => {
     const q = agencyAccessSql({ database: 'nhip_prod', agencyId: 'bao-lam.dong' })
     expect(q[0]).toBe('CREATE ROLE IF NOT EXISTS `analyst_bao-lam.dong`')
-    expect(q.at(-1)).toBe(
+    expect(q).toContain(
       "CREATE ROW POLICY IF NOT EXISTS `nhip_agency_bao-lam.dong` ON `nhip_prod`.`v_paywall_funnel` FOR SELECT USING agency_id = 'bao-lam.dong' AS PERMISSIVE TO `analyst_bao-lam.dong`",
     )
   })

@@ -3,7 +3,7 @@
 // (ACCESS_DENIED; GRANT then finds no role). Enforcement needs a ClickHouse server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clickHouseErrorType } from '../../infra/clickhouse/client.ts'
-import { agencyAccessSql, ANALYST_OBJECTS, platformAccessSql } from '../../infra/clickhouse/row-policies.ts'
+import { ANALYST_OBJECTS, agencyAccessSql, platformAccessSql } from '../../infra/clickhouse/row-policies.ts'
 import { freshClickHouse, rows, type TestClickHouse } from '../support/clickhouse.ts'
 
 let t: TestClickHouse
@@ -25,6 +25,18 @@ describe('row-policy SQL on the embedded engine', () => {
       `SELECT name FROM system.tables WHERE database = 'nhip' AND name IN (${ANALYST_OBJECTS.map((o) => `'${o}'`).join(', ')})`,
     )
     expect(r.map((x) => x.name).sort()).toEqual([...ANALYST_OBJECTS].sort())
+  })
+
+  it('covers every table and view that holds agency rows, except the platform’s own records', async () => {
+    // Platform records, not analyst data: site registry (with key hashes), users, web sessions, the audit log
+    // and the report files' index. A new table with agency_id must be added to one list or the other.
+    const platformOnly = ['sites', 'users', 'web_sessions', 'audit_log', 'reports']
+    const r = await rows<{ table: string }>(
+      t.ch,
+      `SELECT DISTINCT table FROM system.columns WHERE database = 'nhip' AND name = 'agency_id'
+         AND table NOT LIKE '.inner%' AND table NOT LIKE '%\\_mv'`,
+    )
+    expect(r.map((x) => x.table).sort()).toEqual([...ANALYST_OBJECTS, ...platformOnly].sort())
   })
 
   it('parses every statement', async () => {
