@@ -198,9 +198,10 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
 
       const written = await withRetry('ClickHouse write', payload, async () => {
         if (!isEvents) return { inserted: await writer.writeArticles(articles), duplicates: 0 }
-        const first = chunk[0]?.offset ?? last.offset
+        const head = chunk[0] ?? last
+        const first = head.offset
         const r = await writer.writeEvents(rows, {
-          token: kafkaToken(batch.topic, batch.partition, first, last.offset),
+          token: kafkaToken(batch.topic, batch.partition, first, last.offset, head.timestamp),
           mayBeUnfinished: unfinishedKafkaWrites(batch.topic, batch.partition, first),
         })
         await writer.writeArticles(articlesFromPageviews(rows))

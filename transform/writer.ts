@@ -77,10 +77,24 @@ export interface WriteSource {
   mayBeUnfinished(token: string): boolean
 }
 
-/** Token of a write of the messages `first`…`last` of a Kafka partition (topic names have no colons). */
-export function kafkaToken(topic: string, partition: number, first: string, last: string): string {
-  return `kafka:${topic}:${partition}:${first}-${last}`
+/**
+ * Token of a write of the messages `first`…`last` of a Kafka partition, `firstTimestamp` being the first
+ * message's timestamp (ms). Offsets alone would repeat after a topic is deleted and made again (or a new
+ * cluster takes over) while ClickHouse keeps its deduplication log — a new write with an old token would be
+ * dropped as a duplicate. A replay reads the same messages, so it makes the same token.
+ * Topic names have no colons or at signs.
+ */
+export function kafkaToken(
+  topic: string,
+  partition: number,
+  first: string,
+  last: string,
+  firstTimestamp: string,
+): string {
+  return `kafka:${topic}:${partition}:${first}-${last}@${firstTimestamp}`
 }
+
+const KAFKA_TOKEN = /^kafka:([^:]+):(\d+):(\d+)-(\d+)@/
 
 /**
  * The writes a worker about to write partition offsets from `first` on must finish: those of the same
@@ -92,12 +106,10 @@ export function unfinishedKafkaWrites(
   partition: number,
   first: string,
 ): (token: string) => boolean {
-  const prefix = `kafka:${topic}:${partition}:`
   const from = BigInt(first)
   return (token) => {
-    if (!token.startsWith(prefix)) return false
-    const last = /-(\d+)(?:#\d+)?$/.exec(token)?.[1]
-    return last !== undefined && BigInt(last) >= from
+    const m = KAFKA_TOKEN.exec(token)
+    return m?.[1] === topic && Number(m[2]) === partition && BigInt(m[4] ?? -1) >= from
   }
 }
 

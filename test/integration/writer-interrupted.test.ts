@@ -33,7 +33,7 @@ function pageviews(n: number, start = T0): EventRow[] {
 /** The source of a chunk of partition 0 of `events` covering offsets `first`…`last`. */
 function fromKafka(first: number, last: number): WriteSource {
   return {
-    token: kafkaToken('events', 0, String(first), String(last)),
+    token: kafkaToken('events', 0, String(first), String(last), String(T0 + first)),
     mayBeUnfinished: unfinishedKafkaWrites('events', 0, String(first)),
   }
 }
@@ -177,13 +177,22 @@ describe('event writer: a write cut off between its parts', () => {
 describe('unfinishedKafkaWrites', () => {
   it('names the writes of the same partition that reach the committed offset', () => {
     const from200 = unfinishedKafkaWrites('events', 0, '200')
-    expect(from200(kafkaToken('events', 0, '150', '250'))).toBe(true)
-    expect(from200(kafkaToken('events', 0, '200', '200'))).toBe(true)
-    expect(from200(`${kafkaToken('events', 0, '300', '900')}#2`)).toBe(true)
-    expect(from200(kafkaToken('events', 0, '100', '199'))).toBe(false)
-    expect(from200(kafkaToken('events', 1, '150', '250'))).toBe(false)
-    expect(from200(kafkaToken('events', 10, '150', '250'))).toBe(false)
-    expect(from200(kafkaToken('content', 0, '150', '250'))).toBe(false)
+    const token = (topic: string, partition: number, first: string, last: string) =>
+      kafkaToken(topic, partition, first, last, '1764115200000')
+    expect(from200(token('events', 0, '150', '250'))).toBe(true)
+    expect(from200(token('events', 0, '200', '200'))).toBe(true)
+    expect(from200(`${token('events', 0, '300', '900')}#2`)).toBe(true)
+    expect(from200(token('events', 0, '100', '199'))).toBe(false)
+    expect(from200(token('events', 1, '150', '250'))).toBe(false)
+    expect(from200(token('events', 10, '150', '250'))).toBe(false)
+    expect(from200(token('content', 0, '150', '250'))).toBe(false)
+    expect(from200(token('events-dlq', 0, '150', '250'))).toBe(false)
     expect(from200('')).toBe(false)
+  })
+
+  it('gives the same offsets of a re-created topic another token (its first message is younger)', () => {
+    expect(kafkaToken('events', 0, '0', '499', '1764115200000')).not.toBe(
+      kafkaToken('events', 0, '0', '499', '1764201600000'),
+    )
   })
 })
