@@ -22,7 +22,7 @@ export { escapeHtml, html, SafeHtml, trusted } from './reports/html.ts'
 export { type Lang, type Messages, messages, type ReportKind } from './reports/i18n.ts'
 export { reportPath, reportUrlPath } from './reports/report-job.ts'
 export { type ListedReport, listReports } from './reports/reports-table.ts'
-export { queryRunHistory, type RunRecord } from './runs-table.ts'
+export { parseRunHistory, queryRunHistory, type RunRecord, runHistorySql } from './runs-table.ts'
 export type { JobInfo, RunOutcome, Scheduler, SchedulerOptions } from './scheduler.ts'
 export { createScheduler, runDay, scheduledForDay } from './scheduler.ts'
 

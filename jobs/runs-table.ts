@@ -1,6 +1,7 @@
 // The `job_runs` table: one row version per state change of an attempt (running → succeeded | failed).
 import { z } from 'zod'
 import type { ClickHouse } from '../infra/clickhouse/client.ts'
+import { AppError } from '../infra/errors.ts'
 import type { KeyFigures } from './job.ts'
 
 export type RunStatus = 'running' | 'succeeded' | 'failed'
@@ -88,17 +89,44 @@ const CURRENT = (db: string, where: string) => `
     GROUP BY job, run_id
   )`
 
+const HistoryOptions = z.object({
+  job: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a job name: lower-case letters, digits and dashes')
+    .optional(),
+  limit: z.number().int().min(1).max(10_000).default(50),
+})
+
+/**
+ * The run-history query with its (checked) values written in, for a channel without query parameters:
+ * `nhip jobs history` through the running service's /admin/sql.
+ * @example queryThroughService(service, runHistorySql('nhip', { job: 'daily-report', limit: 30 }), 'JSONEachRow')
+ */
+export function runHistorySql(db: string, opts: { job?: string; limit?: number } = {}): string {
+  const parsed = HistoryOptions.safeParse(opts)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new AppError('USAGE', `run history: ${issue?.path.join('.') || 'options'}: ${issue?.message}`)
+  }
+  const o = parsed.data
+  return `SELECT * FROM (${CURRENT(db, o.job ? `job = '${o.job}'` : '1')}) ORDER BY started_at DESC, attempt DESC LIMIT ${o.limit}`
+}
+
+/** Run records from JSONEachRow text of {@link runHistorySql}. */
+export function parseRunHistory(jsonLines: string): RunRecord[] {
+  const rows = jsonLines
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as unknown)
+  return z.array(RunRow).parse(rows) as RunRecord[]
+}
+
 /** Latest runs, newest first (all jobs, or one). */
 export async function queryRunHistory(
   ch: ClickHouse,
   opts: { job?: string; limit?: number } = {},
 ): Promise<RunRecord[]> {
-  const rs = await ch.client.query({
-    query: `SELECT * FROM (${CURRENT(ch.database, "({job:String} = '' OR job = {job:String})")})
-            ORDER BY started_at DESC, attempt DESC LIMIT {limit:UInt32}`,
-    query_params: { job: opts.job ?? '', limit: opts.limit ?? 50 },
-    format: 'JSONEachRow',
-  })
+  const rs = await ch.client.query({ query: runHistorySql(ch.database, opts), format: 'JSONEachRow' })
   return z.array(RunRow).parse(await rs.json()) as RunRecord[]
 }
 

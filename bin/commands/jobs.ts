@@ -1,11 +1,19 @@
 // `nhip jobs list | run NAME [--date D] [--out DIR] | history`: the scheduler's jobs from the command line.
 // Runs are recorded and leased exactly as scheduled runs are, so a CLI run and the service never overlap.
 import path from 'node:path'
-import { readServiceFile } from '../../infra/admin-sql.ts'
+import { queryThroughService, readServiceFile, type ServiceFile } from '../../infra/admin-sql.ts'
 import type { ClickHouse } from '../../infra/clickhouse/client.ts'
 import { AppError, DataPathLockedError } from '../../infra/errors.ts'
 import { runJobThroughService } from '../../jobs/admin-route.ts'
-import { createJobScheduler, type EmailSettings, queryRunHistory, type RunOutcome } from '../../jobs/index.ts'
+import {
+  createJobScheduler,
+  type EmailSettings,
+  parseRunHistory,
+  queryRunHistory,
+  type RunOutcome,
+  type RunRecord,
+  runHistorySql,
+} from '../../jobs/index.ts'
 import { isDay } from '../../jobs/vietnam-time.ts'
 import { type Context, openMigrated } from '../context.ts'
 import { renderTable } from './sql.ts'
@@ -24,27 +32,57 @@ const vnTime = new Intl.DateTimeFormat('en-GB', {
 })
 const fmt = (d: Date | null | undefined) => (d ? `${vnTime.format(d)} VN` : '')
 
-export async function jobsListCommand(ctx: Context): Promise<void> {
-  const ch = await openMigrated(ctx, 'nhip jobs list')
+/**
+ * Run history from the engine, or — when a running `nhip start` holds the embedded engine — through that
+ * service's /admin/sql (loopback, token file), as `nhip sql` does.
+ */
+async function runHistory(
+  ctx: Context,
+  command: string,
+  opts: { job?: string; limit: number },
+): Promise<{ runs: RunRecord[]; ch?: ClickHouse }> {
+  let ch: ClickHouse
   try {
-    const scheduler = createJobScheduler({ ch, log: ctx.log, dataDir: ctx.config.dataDir })
-    const history = await queryRunHistory(ch, { limit: 500 })
-    const rows = scheduler.jobs().map((j) => {
-      const last = history.find((r) => r.job === j.name)
-      return [
-        j.name,
-        j.schedule,
-        fmt(j.next),
-        last ? `${last.status} (${fmt(last.started_at)})` : 'never run',
-        j.description,
-      ]
-    })
-    process.stdout.write(
-      renderTable(['job', 'schedule (Vietnam time)', 'next run', 'last run', 'what it does'], rows),
+    ch = await openMigrated(ctx, command)
+  } catch (err) {
+    const service: ServiceFile | undefined =
+      err instanceof DataPathLockedError ? readServiceFile(ctx.config.dataDir) : undefined
+    if (!service) throw err
+    const text = await queryThroughService(
+      service,
+      runHistorySql(ctx.config.clickhouse.database, opts),
+      'JSONEachRow',
     )
+    return { runs: parseRunHistory(text) }
+  }
+  try {
+    return { runs: await queryRunHistory(ch, opts) }
   } finally {
     await ch.close()
   }
+}
+
+export async function jobsListCommand(ctx: Context): Promise<void> {
+  const { runs: history } = await runHistory(ctx, 'nhip jobs list', { limit: 500 })
+  // The job list is the built-in registry: no engine needed (the scheduler is never started here).
+  const scheduler = createJobScheduler({
+    ch: undefined as unknown as ClickHouse,
+    log: ctx.log,
+    dataDir: ctx.config.dataDir,
+  })
+  const rows = scheduler.jobs().map((j) => {
+    const last = history.find((r) => r.job === j.name)
+    return [
+      j.name,
+      j.schedule,
+      fmt(j.next),
+      last ? `${last.status} (${fmt(last.started_at)})` : 'never run',
+      j.description,
+    ]
+  })
+  process.stdout.write(
+    renderTable(['job', 'schedule (Vietnam time)', 'next run', 'last run', 'what it does'], rows),
+  )
 }
 
 export async function jobsRunCommand(
@@ -130,29 +168,27 @@ export async function jobsHistoryCommand(
 ): Promise<void> {
   const limit = Number(opts.limit ?? 30)
   if (!Number.isInteger(limit) || limit < 1) throw new AppError('USAGE', '--limit must be a positive integer')
-  const ch = await openMigrated(ctx, 'nhip jobs history')
-  try {
-    const runs = await queryRunHistory(ch, { ...(opts.job ? { job: opts.job } : {}), limit })
-    process.stdout.write(
-      renderTable(
-        ['job', 'scheduled for', 'trigger', 'attempt', 'status', 'started', 'seconds', 'key figures / error'],
-        runs.map((r) => [
-          r.job,
-          fmt(r.scheduled_for),
-          r.trigger,
-          r.attempt,
-          r.status,
-          fmt(r.started_at),
-          r.ended_at ? ((r.ended_at.getTime() - r.started_at.getTime()) / 1000).toFixed(1) : '',
-          r.status === 'failed'
-            ? r.error.slice(0, 120)
-            : Object.entries(r.key_figures)
-                .map(([k, v]) => `${k}=${v}`)
-                .join(' '),
-        ]),
-      ),
-    )
-  } finally {
-    await ch.close()
-  }
+  const { runs } = await runHistory(ctx, 'nhip jobs history', {
+    ...(opts.job ? { job: opts.job } : {}),
+    limit,
+  })
+  process.stdout.write(
+    renderTable(
+      ['job', 'scheduled for', 'trigger', 'attempt', 'status', 'started', 'seconds', 'key figures / error'],
+      runs.map((r) => [
+        r.job,
+        fmt(r.scheduled_for),
+        r.trigger,
+        r.attempt,
+        r.status,
+        fmt(r.started_at),
+        r.ended_at ? ((r.ended_at.getTime() - r.started_at.getTime()) / 1000).toFixed(1) : '',
+        r.status === 'failed'
+          ? r.error.slice(0, 120)
+          : Object.entries(r.key_figures)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' '),
+      ]),
+    ),
+  )
 }

@@ -307,6 +307,14 @@ describe('nhip simulate', () => {
       await expect(nhip(['jobs', 'run', 'no-such-job'], { NHIP_DATA_DIR: dirB })).rejects.toThrow(
         /no job named "no-such-job"/,
       )
+      // The job list and run history are read through the service too (its /admin/sql).
+      const history = await nhip(['jobs', 'history', '--job', 'daily-report'], { NHIP_DATA_DIR: dirB })
+      expect(history.stdout).toMatch(/daily-report .*manual .*succeeded/)
+      const list = await nhip(['jobs', 'list'], { NHIP_DATA_DIR: dirB })
+      expect(list.stdout).toMatch(/daily-report .*succeeded \(/)
+      await expect(nhip(['jobs', 'history', '--job', "x' OR 1=1"], { NHIP_DATA_DIR: dirB })).rejects.toThrow(
+        /run history: job: a job name/,
+      )
 
       const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)))
       server.kill('SIGTERM')
