@@ -3,10 +3,12 @@
 // strict CSP (no script at all), frame and MIME protections, HttpOnly + SameSite=Strict session cookies
 // (Secure over https), a per-session CSRF token on POST forms, and 404 — not 403 — for other agencies' pages.
 // Also runs the job scheduler for the app's lifetime unless told not to.
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { audit } from '../infra/audit.ts'
+import { AgencySqlError, runAgencySql, runAgencySqlCsv } from '../infra/clickhouse/agency-sql.ts'
 import type { ClickHouse } from '../infra/clickhouse/client.ts'
 import { errorMessage } from '../infra/errors.ts'
 import type { Logger } from '../infra/logger.ts'
@@ -27,6 +29,7 @@ import {
   loginPage,
   messagePage,
   reportListPage,
+  sqlPage,
   type TablePreview,
   type Viewer,
 } from './pages.ts'
@@ -346,6 +349,62 @@ export function registerWebApp(app: FastifyInstance, deps: WebAppDeps): WebApp {
             ...(forecasts ? { forecasts } : {}),
           }),
         )
+      })
+
+      // Analyst SQL on the embedded engine (no users or row policies there): the engine filters every analyst
+      // table by the viewer's agency, and reads outside them are refused (infra/clickhouse/agency-sql.ts).
+      // Every run is in the audit log (the query's hash and size, not its text: it may quote reader ids).
+      web.get('/sql', async (req, reply) => {
+        const s = await sessionOf(req)
+        if (!s) return reply.redirect('/app/login', 303)
+        const lang = await langOf(s.viewer.agency_id)
+        if (s.viewer.role === 'editor')
+          return sendPage(reply, 403, messagePage(lang, '403', messages(lang).web.sqlForbidden, s.viewer))
+        const example = `SELECT site_id, count() AS pageviews\nFROM ${ch.database}.events\nWHERE type = 'pageview' AND day >= today() - 7\nGROUP BY site_id\nORDER BY pageviews DESC`
+        return sendPage(reply, 200, sqlPage(lang, s.viewer, { query: example }))
+      })
+
+      web.post('/sql', async (req, reply) => {
+        const s = await sessionOf(req)
+        if (!s) return reply.redirect('/app/login', 303)
+        const lang = await langOf(s.viewer.agency_id)
+        if (s.viewer.role === 'editor')
+          return sendPage(reply, 403, messagePage(lang, '403', messages(lang).web.sqlForbidden, s.viewer))
+        const form = formOf(req)
+        if (crossOrigin(req) || !safeEqual(s.viewer.csrf, form.get('csrf') ?? ''))
+          return sendPage(reply, 403, messagePage(lang, '403', messages(lang).web.formExpired, s.viewer))
+        const query = form.get('query') ?? ''
+        const csv = form.get('format') === 'csv'
+        const entry = {
+          actor: `web:${s.viewer.username}`,
+          action: csv ? 'sql.export' : 'sql.query',
+          agencyId: s.viewer.agency_id,
+          details: {
+            query_sha256: createHash('sha256').update(query).digest('hex'),
+            query_chars: query.length,
+          },
+        }
+        try {
+          if (csv) {
+            const r = await runAgencySqlCsv(ch, query, s.viewer.agency_id)
+            await audit(ch, { ...entry, details: { ...entry.details, rows: r.rows, truncated: r.truncated } })
+            return reply
+              .code(200)
+              .header('content-type', 'text/csv; charset=utf-8')
+              .header('content-disposition', `attachment; filename="nhip-${s.viewer.agency_id}.csv"`)
+              .send(r.csv)
+          }
+          const r = await runAgencySql(ch, query, s.viewer.agency_id)
+          await audit(ch, {
+            ...entry,
+            details: { ...entry.details, rows: r.rows.length, truncated: r.truncated },
+          })
+          return sendPage(reply, 200, sqlPage(lang, s.viewer, { query, result: r }))
+        } catch (err) {
+          if (!(err instanceof AgencySqlError)) throw err
+          await audit(ch, { ...entry, details: { ...entry.details, refused: err.message.slice(0, 200) } })
+          return sendPage(reply, 400, sqlPage(lang, s.viewer, { query, error: err.message }))
+        }
       })
     },
     { prefix: '/app' },

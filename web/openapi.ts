@@ -8,6 +8,11 @@ export const LoginForm = z.object({
   password: z.string(),
   csrf: z.string().describe('the token of the sign-in form (also in the nhip_login cookie)'),
 })
+export const SqlForm = z.object({
+  csrf: z.string().describe('the per-session token shown in every page form'),
+  query: z.string().max(100_000).describe('one SELECT over the analyst tables and views'),
+  format: z.enum(['html', 'csv']).optional().describe('csv: the result as a download (up to 100 000 rows)'),
+})
 export const LogoutForm = z.object({
   csrf: z.string().describe('the per-session token shown in every page form'),
 })
@@ -92,6 +97,27 @@ export const webOpenApi: OpenApiFragment = {
       },
     },
     '/app/insights': { get: page('Recommendations and forecasts of the agency') },
+    '/app/sql': {
+      get: page('SQL query form for analysts and administrators', {
+        '403': html('editors have no SQL page'),
+      }),
+      post: {
+        summary:
+          "Run one SELECT over the analyst tables and views, filtered by the engine to the viewer's agency (audited)",
+        tags: ['web'],
+        security: session,
+        requestBody: form(SqlForm),
+        responses: {
+          '200': {
+            description: 'the result table (HTML, up to 10 000 rows) or a CSV download',
+            content: { 'text/html': {}, 'text/csv': {} },
+          },
+          '303': redirect('/app/login when not signed in'),
+          '400': html('the query was refused or failed; the page names why'),
+          '403': html('editors, an expired form or a cross-site request'),
+        },
+      },
+    },
   },
   securitySchemes: {
     webSession: { type: 'apiKey', in: 'cookie', name: 'nhip_session', description: 'set by POST /app/login' },

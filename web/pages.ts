@@ -26,6 +26,8 @@ table{width:100%;border-collapse:collapse;font-size:14px}th,td{padding:6px;borde
 th{color:#6b7280;font-size:12px}td.n{text-align:right;font-variant-numeric:tabular-nums}
 form.login{max-width:340px;margin:40px auto;display:grid;gap:10px}
 label{display:grid;gap:4px;font-size:14px}input{font:inherit;padding:8px;border:1px solid #d1d5db;border-radius:4px}
+textarea{font:13px/1.4 ui-monospace,monospace;width:100%;min-height:140px;padding:8px;border:1px solid #d1d5db;border-radius:4px}
+form.sql{display:grid;gap:8px;margin-bottom:12px}form.sql div{display:flex;gap:8px}form.sql button{padding:6px 16px}
 button.primary{font:inherit;padding:9px;background:#0f766e;color:#fff;border:0;border-radius:4px;cursor:pointer}
 .error{color:#b91c1c;background:#fef2f2;padding:8px;border-radius:4px}.note{color:#6b7280;font-size:13px}
 `
@@ -33,7 +35,9 @@ button.primary{font:inherit;padding:9px;background:#0f766e;color:#fff;border:0;b
 function layout(lang: Lang, title: string, body: SafeHtml, viewer?: Viewer): string {
   const m = messages(lang)
   const nav = viewer
-    ? html`<nav><a href="/app/reports">${m.web.reports}</a><a href="/app/insights">${m.web.insightsPage}</a>
+    ? html`<nav><a href="/app/reports">${m.web.reports}</a><a href="/app/insights">${m.web.insightsPage}</a>${
+        viewer.role === 'editor' ? '' : html`<a href="/app/sql">${m.web.sqlPage}</a>`
+      }
         <span class="me">${m.web.signedInAs(viewer.username, viewer.agency_id, m.web.role[viewer.role])}</span>
         <form method="post" action="/app/logout"><input type="hidden" name="csrf" value="${viewer.csrf}"><button type="submit">${m.web.signOut}</button></form></nav>`
     : html`<nav><span>${m.appName}</span></nav>`
@@ -164,6 +168,36 @@ export function insightsPage(
     html`<h1>${m.web.insightsPage}</h1>
       <h2>${m.web.recommendations}</h2>${recommendationsSection(lang, data.recommendations ?? undefined, m)}
       <h2>${m.web.forecasts}</h2>${previewTable(data.forecasts, m)}`,
+    viewer,
+  )
+}
+
+export function sqlPage(
+  lang: Lang,
+  viewer: Viewer,
+  data: { query: string; result?: TablePreview & { truncated: boolean }; error?: string },
+): string {
+  const m = messages(lang)
+  const f = createFormatter(lang)
+  const r = data.result
+  return layout(
+    lang,
+    m.web.sqlPage,
+    html`<h1>${m.web.sqlPage}</h1><p class="note">${m.web.sqlIntro}</p>
+      <form class="sql" method="post" action="/app/sql">
+        <input type="hidden" name="csrf" value="${viewer.csrf}">
+        <textarea name="query" spellcheck="false" required>${data.query}</textarea>
+        <div><button class="primary" type="submit" name="format" value="html">${m.web.sqlRun}</button>
+        <button type="submit" name="format" value="csv">${m.web.sqlCsv}</button></div>
+      </form>
+      ${data.error ? html`<p class="error" role="alert">${data.error}</p>` : ''}
+      ${
+        r
+          ? html`<p class="note" data-rows="${r.rows.length}">${
+              r.truncated ? m.web.sqlTruncated(f.int(r.rows.length)) : m.web.sqlRows(f.int(r.rows.length))
+            }</p>${r.rows.length ? previewTable(r, m) : ''}`
+          : ''
+      }`,
     viewer,
   )
 }

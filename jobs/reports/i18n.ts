@@ -171,6 +171,13 @@ export interface Messages {
     signedInAs: (user: string, agency: string, role: string) => string
     role: Record<'admin' | 'editor' | 'analyst', string>
     sqlNote: string
+    sqlPage: string
+    sqlIntro: string
+    sqlRun: string
+    sqlCsv: string
+    sqlRows: (shown: string) => string
+    sqlTruncated: (shown: string) => string
+    sqlForbidden: string
   }
 }
 
@@ -422,7 +429,15 @@ const vi: Messages = {
     signedInAs: (user, agency, role) => `${user} · ${agency} · ${role}`,
     role: { admin: 'quản trị', editor: 'biên tập', analyst: 'phân tích' },
     sqlNote:
-      'Truy vấn SQL cho nhà phân tích: dùng máy chủ ClickHouse với vai trò riêng của cơ quan (xem docs/analysts.md).',
+      'Nhà phân tích: truy vấn SQL trên dữ liệu của cơ quan ở trang “Truy vấn SQL”, hoặc trên máy chủ ClickHouse với vai trò riêng của cơ quan (xem docs/analysts.md).',
+    sqlPage: 'Truy vấn SQL',
+    sqlIntro:
+      'Một câu lệnh SELECT trên các bảng và view dành cho nhà phân tích (xem docs/analysts.md). Chỉ dữ liệu của cơ quan bạn được đọc; tối đa 10 000 dòng, 30 giây.',
+    sqlRun: 'Chạy',
+    sqlCsv: 'Tải CSV',
+    sqlRows: (shown) => `${shown} dòng.`,
+    sqlTruncated: (shown) => `Chỉ hiển thị ${shown} dòng đầu tiên.`,
+    sqlForbidden: 'Trang này dành cho nhà phân tích và quản trị viên.',
   },
 }
 
@@ -665,7 +680,16 @@ const en: Messages = {
     notFound: 'Page not found.',
     signedInAs: (user, agency, role) => `${user} · ${agency} · ${role}`,
     role: { admin: 'admin', editor: 'editor', analyst: 'analyst' },
-    sqlNote: 'SQL for analysts: use a ClickHouse server with the agency’s own role (see docs/analysts.md).',
+    sqlNote:
+      'Analysts: query the agency’s data in SQL on the “SQL query” page, or on a ClickHouse server with the agency’s own role (see docs/analysts.md).',
+    sqlPage: 'SQL query',
+    sqlIntro:
+      'One SELECT statement over the analyst tables and views (see docs/analysts.md). Only your agency’s rows are read; at most 10,000 rows and 30 seconds.',
+    sqlRun: 'Run',
+    sqlCsv: 'Download CSV',
+    sqlRows: (shown) => `${shown} rows.`,
+    sqlTruncated: (shown) => `Only the first ${shown} rows are shown.`,
+    sqlForbidden: 'This page is for analysts and administrators.',
   },
 }
 

@@ -44,6 +44,7 @@ beforeAll(async () => {
   await createUser(t.ch, { username: 'hoa', agency_id: 'lamdong', role: 'editor', password: PASSWORD })
   await createUser(t.ch, { username: 'linh', agency_id: 'hanoitimes', role: 'editor', password: PASSWORD })
   await createUser(t.ch, { username: 'minh', agency_id: 'hanoitimes', role: 'analyst', password: PASSWORD })
+  await createUser(t.ch, { username: 'an', agency_id: 'hanoitimes', role: 'analyst', password: PASSWORD })
   const scheduler = createJobScheduler({ ch: t.ch, log, dataDir, lease: { settleMs: 0 } })
   expect((await scheduler.runJob('daily-report', { day })).status).toBe('succeeded')
   app = buildApp()
@@ -337,6 +338,69 @@ describe('insights page', () => {
     expect(en.body).toContain('Secret of B')
     expect(en.body).toContain('Related')
     expect(en.body).not.toContain('Mùa hoa dã quỳ')
+  })
+})
+
+describe('analyst SQL page', () => {
+  const form = 'application/x-www-form-urlencoded'
+  async function analyst() {
+    // (minh, the other analyst, is throttled by the sign-in tests)
+    const { session } = await signIn('an')
+    const cookie = `nhip_session=${session}`
+    const page = await app.inject({ method: 'GET', url: '/app/sql', headers: { cookie } })
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)?.[1] ?? ''
+    const post = (fields: Record<string, string>) =>
+      app.inject({
+        method: 'POST',
+        url: '/app/sql',
+        headers: { cookie, 'content-type': form },
+        payload: new URLSearchParams({ csrf, ...fields }).toString(),
+      })
+    return { page, post }
+  }
+
+  it('runs a SELECT over the own agency’s rows only, and audits it', async () => {
+    const { page, post } = await analyst()
+    expect(page.statusCode).toBe(200)
+    expect(page.body).toContain('SQL query') // hanoitimes reads English
+    const res = await post({ query: 'SELECT DISTINCT agency_id FROM nhip.events ORDER BY agency_id' })
+    expect(res.statusCode).toBe(200)
+    expect(res.body).toMatch(/<td>hanoitimes<\/td>/)
+    expect(res.body).not.toMatch(/<td>lamdong<\/td>/)
+    const everyone = await t.ch.client.query({
+      query: 'SELECT count(DISTINCT agency_id) AS n FROM nhip.events',
+      format: 'JSONEachRow',
+    })
+    expect(Number((await everyone.json<{ n: string }>())[0]?.n)).toBeGreaterThan(1)
+    const audited = await t.ch.client.query({
+      query: "SELECT action, agency_id, details FROM nhip.audit_log WHERE actor = 'web:an' ORDER BY at",
+      format: 'JSONEachRow',
+    })
+    const [entry] = await audited.json<{ action: string; agency_id: string; details: string }>()
+    expect(entry).toMatchObject({ action: 'sql.query', agency_id: 'hanoitimes' })
+    expect(entry?.details).not.toContain('SELECT')
+  })
+
+  it('downloads CSV, refuses reads outside the analyst tables with the reason, and needs the form token', async () => {
+    const { post } = await analyst()
+    const csv = await post({ query: "SELECT 'a,b' AS x, 2 AS y", format: 'csv' })
+    expect(csv.statusCode).toBe(200)
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/)
+    expect(csv.body).toBe('x,y\r\n"a,b",2\r\n')
+    const refused = await post({ query: 'SELECT password_hash FROM nhip.users' })
+    expect(refused.statusCode).toBe(400)
+    expect(refused.body).toContain('nhip.users is not an analyst table')
+    expect(refused.body).not.toMatch(/\$argon2|scrypt\$/)
+    expect((await post({ query: 'SELECT 1', csrf: 'wrong' })).statusCode).toBe(403)
+  })
+
+  it('is not offered to editors', async () => {
+    const { session } = await signIn('hoa')
+    const cookie = `nhip_session=${session}`
+    const res = await app.inject({ method: 'GET', url: '/app/sql', headers: { cookie } })
+    expect(res.statusCode).toBe(403)
+    const reports = await app.inject({ method: 'GET', url: '/app/reports', headers: { cookie } })
+    expect(reports.body).not.toContain('href="/app/sql"')
   })
 })
 
