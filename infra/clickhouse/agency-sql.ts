@@ -26,6 +26,8 @@ export interface AgencySqlLimits {
   maxSeconds?: number
   /** Rows returned at most (the rest is cut, and `truncated` says so). Default 10 000. */
   maxRows?: number
+  /** Memory the query may use, bytes. Default 2 GB. */
+  maxMemoryBytes?: number
 }
 
 export interface AgencySqlResult {
@@ -76,6 +78,8 @@ export async function agencyScopedSql(
   const settings = [
     `additional_table_filters = ${tableFilters(ch.database, agencyId)}`,
     `max_execution_time = ${limits.maxSeconds ?? 30}`,
+    // The embedded engine shares the service's process: one analyst query must not take its memory.
+    `max_memory_usage = ${limits.maxMemoryBytes ?? 2_000_000_000}`,
   ]
   // New lines around the analyst's text: a trailing `--` comment cannot swallow the closing parenthesis.
   // One row past the limit tells the caller the result was cut.

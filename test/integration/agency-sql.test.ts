@@ -57,6 +57,14 @@ describe('analyst SQL scoped to an agency', () => {
     expect(r.truncated).toBe(true)
   })
 
+  it('stops a query past its memory limit with the engine’s reason', async () => {
+    const err = await runAgencySql(t.ch, 'SELECT groupArray(number) FROM numbers(10000000)', 'lamdong', {
+      maxMemoryBytes: 10_000_000,
+    }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(AgencySqlError)
+    expect((err as Error).message).toMatch(/memory limit/i)
+  })
+
   it.each([
     ['SELECT count() FROM nhip.events SETTINGS additional_table_filters = {}', /may not change settings/],
     [
