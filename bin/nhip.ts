@@ -9,6 +9,7 @@ import { accessCommand } from './commands/access.ts'
 import { privacyEraseCommand } from './commands/privacy.ts'
 import { sqlCommand } from './commands/sql.ts'
 import { startCommand } from './commands/start.ts'
+import { serveCommand } from './commands/serve.ts'
 import { simulateCommand, type SimulateFlagsInput } from './commands/simulate.ts'
 import { jobsHistoryCommand, jobsListCommand, jobsRunCommand } from './commands/jobs.ts'
 import { usersAddCommand } from './commands/users.ts'
@@ -37,7 +38,7 @@ program
 program
   .command('serve')
   .description('run only the collector (Kafka mode: events to Kafka; embedded: with the in-process pipeline)')
-  .action(async () => startCommand(createContext('nhip-collector'), { role: 'collector' }))
+  .action(async () => serveCommand(createContext('nhip-collector')))
 
 program
   .command('transform')

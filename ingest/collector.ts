@@ -11,8 +11,10 @@ import type { Logger } from '../infra/logger.ts'
 import { openEdgeEnrichment } from './edge-enrichment.ts'
 import { type CollectorLimits, createCollectorApp, type EdgeEnrichment, type HealthCheck } from './http/app.ts'
 import { createKafkaDelivery } from './kafka/kafka-deliver.ts'
+import type { KafkaSockets } from './kafka/kafka-sockets.ts'
 import { createEventSink, type Deliver, type EventSink } from './kafka/sink.ts'
 import { openSpool } from './kafka/spool.ts'
+import { DEFAULT_SHUTDOWN_FLUSH_MS, stopCollector } from './kafka/stop-collector.ts'
 import { createSiteRegistry, listSites, type SiteRegistry } from './sites/sites.ts'
 import { buildTracker } from './tracker/build.ts'
 
@@ -23,8 +25,13 @@ export interface CollectorOptions {
   dataDir: string
   spoolMaxBytes: number
   trackerPath: string
-  /** Kafka mode: events go to these topics (spooled while Kafka is down). */
-  kafka?: { kafka: Kafka; topics: KafkaTopicsConfig }
+  /**
+   * Kafka mode: events go to these topics (spooled while Kafka is down). `sockets`: the tracker whose
+   * `socketFactory` built `kafka`, so stopping destroys connections kafkajs left open.
+   */
+  kafka?: { kafka: Kafka; topics: KafkaTopicsConfig; sockets?: KafkaSockets }
+  /** How long stopping keeps handing the spool to Kafka before leaving the rest for the next start. */
+  shutdownFlushMs?: number
   /** Embedded mode: batches go through the spool into this in-process delivery (the transform pipeline). */
   deliverInProcess?: Deliver
   health?: Record<string, HealthCheck>
@@ -66,7 +73,9 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     fsync: 'batch',
     log: log.child({ component: 'spool' }),
   })
-  const delivery = opts.kafka ? createKafkaDelivery(opts.kafka.kafka) : undefined
+  const delivery = opts.kafka
+    ? createKafkaDelivery(opts.kafka.kafka, opts.kafka.sockets ? { sockets: opts.kafka.sockets } : {})
+    : undefined
   const deliver = delivery?.deliver ?? opts.deliverInProcess
   if (!deliver) throw new Error('no delivery')
   new Gauge({
@@ -106,13 +115,13 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     sink,
     sites,
     async close() {
-      await app.close()
-      await sink.drained(5000)
-      await sink.close()
-      await spool.close()
-      await delivery?.close()
-      sites.close()
-      if ('close' in edge && typeof edge.close === 'function') (edge as { close(): void }).close()
+      try {
+        const flushMs = opts.shutdownFlushMs ?? DEFAULT_SHUTDOWN_FLUSH_MS
+        await stopCollector({ app, sink, spool, delivery, log, flushMs })
+      } finally {
+        sites.close()
+        if ('close' in edge && typeof edge.close === 'function') (edge as { close(): void }).close()
+      }
     },
   }
 }

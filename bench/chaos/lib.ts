@@ -722,11 +722,16 @@ export class Drill {
       `lag ${await this.lag()}, topic end ${await this.topicEnd()}`,
     )
     const w = await this.worker?.stop()
+    const stopAt = Date.now()
     const c = await this.collector?.stop()
+    const collectorStopS = (Date.now() - stopAt) / 1000
+    this.metric('collector_stop_s', collectorStopS)
+    const stopped = this.collector ? collectorStoppedLine(this.collector.logFile) : undefined
+    if (stopped) this.note(`collector stop: ${stopped}`)
     this.check(
       'services stop cleanly on SIGTERM',
       w?.code === 0 && c?.code === 0,
-      `worker exit ${w?.code ?? w?.signal}, collector exit ${c?.code ?? c?.signal}`,
+      `worker exit ${w?.code ?? w?.signal}, collector exit ${c?.code ?? c?.signal} after ${collectorStopS.toFixed(1)} s`,
     )
     const ch = await openClickHouse(
       { kind: 'embedded', path: path.join(this.dir, 'worker', 'clickhouse'), database: 'nhip' },
@@ -754,6 +759,26 @@ export class Drill {
       await ch.close()
     }
   }
+}
+
+/** The collector's own account of its stop (the last "collector stopped…" log line), without pino's base fields. */
+function collectorStoppedLine(logFile: string): string | undefined {
+  if (!fs.existsSync(logFile)) return undefined
+  const line = fs
+    .readFileSync(logFile, 'utf8')
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith('{') && l.includes('"msg":"collector stopped'))
+  if (!line) return undefined
+  const {
+    level: _l,
+    time: _t,
+    service: _s,
+    pid: _p,
+    component: _c,
+    ...rest
+  } = JSON.parse(line) as Record<string, unknown>
+  return JSON.stringify(rest)
 }
 
 async function waitForHttp(url: string, p: NhipProcess, timeoutMs: number): Promise<void> {

@@ -6,13 +6,14 @@ import type { FastifyInstance } from 'fastify'
 import { registerAdminSql } from '../../infra/admin-sql.ts'
 import { adminSqlOpenApi } from '../../infra/admin-sql-openapi.ts'
 import { KafkaUnavailableError } from '../../infra/errors.ts'
-import { checkKafka, createKafka } from '../../infra/kafka/client.ts'
+import { checkKafka, createKafka, type KafkaSettings } from '../../infra/kafka/client.ts'
 import { ensureTopics } from '../../infra/kafka/topics.ts'
 import { createMetricsRegistry } from '../../infra/metrics.ts'
 import { type OpenApiFragment, registerOpenApi } from '../../infra/openapi.ts'
 import { createCollector, EMBEDDED_TOPICS } from '../../ingest/collector.ts'
 import { createCollectorApp } from '../../ingest/http/app.ts'
 import { collectorOpenApi } from '../../ingest/http/openapi.ts'
+import { createKafkaSockets } from '../../ingest/kafka/kafka-sockets.ts'
 import { adminJobsOpenApi, registerAdminJobs } from '../../jobs/admin-route.ts'
 import { serveRecommendations } from '../../jobs/index.ts'
 import { recommendationsOpenApi } from '../../jobs/recommend/openapi.ts'
@@ -28,6 +29,14 @@ export type Role = 'all' | 'collector' | 'transform'
 // of waiting out kafkajs's default reconnect back-off (8–30 s without an answer, seen in the chaos drills);
 // the spool's drainer retries on its own schedule until Kafka is back.
 const COLLECTOR_KAFKA_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 }
+
+// The collector's client tracks its sockets: stopping destroys any connection kafkajs reopened after its
+// producers disconnected (one such socket kept `nhip serve` alive after SIGTERM in the leader-failover drill).
+function collectorKafka(cfg: KafkaSettings, log: Context['log']) {
+  const sockets = createKafkaSockets()
+  const kafka = createKafka(cfg, log, { retry: COLLECTOR_KAFKA_RETRY, socketFactory: sockets.socketFactory })
+  return { kafka, topics: cfg.topics, sockets }
+}
 
 export interface StartOptions {
   role?: Role
@@ -125,7 +134,7 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
             spoolMaxBytes: config.collector.spoolMaxBytes,
             trackerPath: config.collector.trackerPath,
             ...(kafka && kafkaCfg
-              ? { kafka: { kafka: createKafka(kafkaCfg, log, { retry: COLLECTOR_KAFKA_RETRY }), topics: kafkaCfg.topics } }
+              ? { kafka: collectorKafka(kafkaCfg, log) }
               : { deliverInProcess: (records) => (transform ? transform.deliverInProcess(records, EMBEDDED_TOPICS) : Promise.reject(new Error('no transform'))) }),
             health,
             limits: { ipRatePerSec: config.collector.ipRatePerSec, siteRatePerSec: config.collector.siteRatePerSec },

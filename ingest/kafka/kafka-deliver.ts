@@ -7,21 +7,51 @@
 import { promisify } from 'node:util'
 import zlib from 'node:zlib'
 import kafkajs, { CompressionTypes, type Kafka, type Producer } from 'kafkajs'
+import { AppError } from '../../infra/errors.ts'
+import type { KafkaSockets } from './kafka-sockets.ts'
 import type { Deliver, OutRecord } from './sink.ts'
 
 const MAX_RECORDS_PER_SEND = 5000
 /** Producers per collector process; more keeps more produce requests in flight on a busy broker. */
 export const DEFAULT_PRODUCERS = 4
 
+/** Default bound of {@link KafkaDelivery.close}: a healthy acks=-1 send finishes far sooner. */
+export const DEFAULT_CLOSE_TIMEOUT_MS = 5000
+
+/** `deliver` after `close`: nothing was sent; the caller keeps the records (spool) and retries after a restart. */
+export class KafkaDeliveryClosedError extends AppError {
+  constructor() {
+    super('KAFKA_DELIVERY_CLOSED', 'the Kafka delivery is closed; records stay in the spool', { retry: true })
+  }
+}
+
+/** What `close` found: whether the sends in flight settled in time, and sockets it had to destroy. */
+export interface KafkaDeliveryClosed {
+  /** False when sends or disconnects were still running at the deadline (they were cut off). */
+  settled: boolean
+  /** Sockets still open after the producers disconnected (destroyed); only counted with `sockets`. */
+  socketsDestroyed: number
+}
+
 export interface KafkaDelivery {
   deliver: Deliver
-  close(): Promise<void>
+  /**
+   * Stops taking records (later `deliver` calls reject with {@link KafkaDeliveryClosedError}; queued ones too),
+   * waits up to `timeoutMs` for the sends in flight and the producers' disconnect, then destroys what is left
+   * of the client's sockets. A send cut off this way rejects, so its caller keeps the records.
+   */
+  close(opts?: { timeoutMs?: number }): Promise<KafkaDeliveryClosed>
 }
 
 export interface KafkaDeliveryOptions {
   compression?: boolean
   /** Idempotent producers that records are sharded over by key. Default {@link DEFAULT_PRODUCERS}. */
   producers?: number
+  /**
+   * The sockets of `kafka` (created with `sockets.socketFactory`): `close` destroys any that kafkajs left open,
+   * so a stopped collector exits even when kafkajs reconnected a broker after its disconnect.
+   */
+  sockets?: KafkaSockets
 }
 
 /** FNV-1a of the key: a stable shard per reader (the same key always takes the same producer). */
@@ -61,12 +91,14 @@ function useFastGzip(): void {
 
 interface Shard {
   deliver(records: OutRecord[]): Promise<void>
+  /** Rejects what waits, lets the send in flight finish, disconnects. */
   close(): Promise<void>
 }
 
 function createShard(kafka: Kafka, compression: CompressionTypes): Shard {
   let producer: Producer | undefined
   let connecting: Promise<Producer> | undefined
+  let closed = false
 
   async function connected(): Promise<Producer> {
     if (producer) return producer
@@ -80,11 +112,20 @@ function createShard(kafka: Kafka, compression: CompressionTypes): Shard {
       })
       try {
         await p.connect()
-        producer = p
-        return p
+      } catch (err) {
+        // A connect that failed half-way (seed broker reached, InitProducerId or metadata not) leaves sockets
+        // open; an abandoned producer would hold them for the life of the process.
+        await p.disconnect().catch(() => undefined)
+        throw err
       } finally {
         connecting = undefined
       }
+      if (closed) {
+        await p.disconnect().catch(() => undefined)
+        throw new KafkaDeliveryClosedError()
+      }
+      producer = p
+      return p
     })()
     return connecting
   }
@@ -118,7 +159,7 @@ function createShard(kafka: Kafka, compression: CompressionTypes): Shard {
   let waiting: Array<{ records: OutRecord[]; resolve: () => void; reject: (err: unknown) => void }> = []
 
   async function pump(): Promise<void> {
-    while (waiting.length) {
+    while (waiting.length && !closed) {
       // Bound one produce request (the broker caps a record batch per partition, 1 MiB by default).
       let n = 0
       let take = 0
@@ -143,15 +184,41 @@ function createShard(kafka: Kafka, compression: CompressionTypes): Shard {
 
   return {
     deliver(records) {
+      if (closed) return Promise.reject(new KafkaDeliveryClosedError())
       return new Promise<void>((resolve, reject) => {
         waiting.push({ records, resolve, reject })
         inFlight ??= pump()
       })
     },
     async close() {
+      closed = true
+      const queued = waiting
+      waiting = []
+      for (const w of queued) w.reject(new KafkaDeliveryClosedError())
       await inFlight
+      await connecting?.catch(() => undefined)
       await producer?.disconnect()
+      producer = undefined
     },
+  }
+}
+
+/** Resolves true when `work` settled within `ms`, false otherwise (`work` goes on; its outcome is ignored). */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms)
+  })
+  try {
+    return await Promise.race([
+      work.then(
+        () => true as const,
+        () => true as const,
+      ),
+      late,
+    ])
+  } finally {
+    clearTimeout(timer)
   }
 }
 
@@ -159,7 +226,7 @@ function createShard(kafka: Kafka, compression: CompressionTypes): Shard {
  * Creates the producers lazily (a broker that is down at start only means spooling until it is back).
  * `deliver` resolves when every record is acknowledged by Kafka; it rejects when any shard failed (the caller
  * spools the whole call, so a record may reach Kafka twice — the transform deduplicates by event_id).
- * @example const { deliver } = createKafkaDelivery(kafka, { producers: 4 })
+ * @example const { deliver, close } = createKafkaDelivery(kafka, { producers: 4, sockets })
  */
 export function createKafkaDelivery(kafka: Kafka, opts: KafkaDeliveryOptions = {}): KafkaDelivery {
   const compression = opts.compression === false ? CompressionTypes.None : CompressionTypes.GZIP
@@ -181,8 +248,14 @@ export function createKafkaDelivery(kafka: Kafka, opts: KafkaDeliveryOptions = {
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
       if (failed) throw failed.reason
     },
-    async close() {
-      await Promise.all(shards.map((s) => s.close()))
+    async close(closeOpts = {}) {
+      const settled = await settlesWithin(
+        Promise.all(shards.map((s) => s.close())),
+        closeOpts.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS,
+      )
+      // Whatever kafkajs still holds open now (a send cut off at the deadline, or a broker it reconnected
+      // after disconnect) is destroyed: the send rejects and its caller keeps the records.
+      return { settled, socketsDestroyed: opts.sockets?.destroyAll() ?? 0 }
     },
   }
 }

@@ -1,6 +1,7 @@
 // Where accepted batches go: straight to Kafka when it answers, into the on-disk spool when it does not
 // (drained in order later), or — in embedded mode — always through the spool into the in-process pipeline.
 // `send` resolves only once the records are durable (Kafka acks=-1, or fsynced in the spool).
+import { errorMessage } from '../../infra/errors.ts'
 import type { Logger } from '../../infra/logger.ts'
 import type { Spool, SpoolRecord } from './spool.ts'
 
@@ -21,7 +22,11 @@ export interface EventSink {
   backlog(): { records: number; bytes: number }
   /** Resolves when the spool is empty (or the timeout passes); for shutdown and tests. */
   drained(timeoutMs: number): Promise<boolean>
-  close(): Promise<void>
+  /**
+   * Stops the drain loop: resolves true once it has stopped, or false after `timeoutMs` when it is still inside
+   * a delivery (cut that off by closing the delivery; records not acknowledged stay in the spool). Default: wait.
+   */
+  close(timeoutMs?: number): Promise<boolean>
 }
 
 export interface SinkOptions {
@@ -97,12 +102,24 @@ export function createEventSink(opts: SinkOptions): EventSink {
         try {
           while (!closed && (await drainOnce())) backoffMs = 0
         } catch (err) {
+          // Stopping cuts off a delivery on purpose; its records were not acknowledged and stay in the spool.
+          if (closed) {
+            log.info(
+              { err: errorMessage(err), backlog: spool.stats.records },
+              'spool drain stopped by shutdown',
+            )
+            break
+          }
           backoffMs = Math.min(Math.max(backoffMs * 2, 250), 10_000)
-          log.warn({ err, backlog: spool.stats.records, retry_in_ms: backoffMs }, 'spool drain failed; will retry')
+          log.warn(
+            { err, backlog: spool.stats.records, retry_in_ms: backoffMs },
+            'spool drain failed; will retry',
+          )
         } finally {
           draining = hasBacklog()
         }
       }
+      if (closed) break
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, backoffMs || 200)
         wake = () => {
@@ -138,15 +155,28 @@ export function createEventSink(opts: SinkOptions): EventSink {
     async drained(timeoutMs) {
       const deadline = Date.now() + timeoutMs
       while (hasBacklog() && Date.now() < deadline) {
-        wake?.()
+        // Hurry a loop that is idling, not one backing off from a failing Kafka (it would retry every 50 ms).
+        if (backoffMs === 0) wake?.()
         await new Promise((r) => setTimeout(r, 50))
       }
       return !hasBacklog()
     },
-    async close() {
+    async close(timeoutMs) {
       closed = true
       wake?.()
-      await running
+      if (timeoutMs === undefined) {
+        await running
+        return true
+      }
+      let timer: NodeJS.Timeout | undefined
+      const late = new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs)
+      })
+      try {
+        return await Promise.race([running.then(() => true as const), late])
+      } finally {
+        clearTimeout(timer)
+      }
     },
   }
 }
