@@ -115,7 +115,10 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
     maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1_048_576,
     sessionTimeout: 30_000,
     heartbeatInterval: 3000,
-    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+    // Short: kafkajs keeps asking a dead group coordinator by its cached node id until its retries run out, then
+    // restarts the consumer, which finds the new coordinator by rejoining (~60 s stall with 10 retries of up to
+    // 10 s). A restart replays from committed offsets, and the writes are idempotent.
+    retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 2000 },
   })
   const dlqProducer: Producer = kafka.producer({
     idempotent: true,
