@@ -354,22 +354,31 @@ export function registerWebApp(app: FastifyInstance, deps: WebAppDeps): WebApp {
       // Analyst SQL on the embedded engine (no users or row policies there): the engine filters every analyst
       // table by the viewer's agency, and reads outside them are refused (infra/clickhouse/agency-sql.ts).
       // Every run is in the audit log (the query's hash and size, not its text: it may quote reader ids).
-      web.get('/sql', async (req, reply) => {
+      /** The signed-in analyst or admin and their language; otherwise the answer already sent (sign-in or 403). */
+      async function analystOf(
+        req: FastifyRequest,
+        reply: FastifyReply,
+      ): Promise<{ s: NonNullable<Awaited<ReturnType<typeof sessionOf>>>; lang: Lang } | FastifyReply> {
         const s = await sessionOf(req)
         if (!s) return reply.redirect('/app/login', 303)
         const lang = await langOf(s.viewer.agency_id)
         if (s.viewer.role === 'editor')
           return sendPage(reply, 403, messagePage(lang, '403', messages(lang).web.sqlForbidden, s.viewer))
+        return { s, lang }
+      }
+
+      web.get('/sql', async (req, reply) => {
+        const who = await analystOf(req, reply)
+        if (!('lang' in who)) return who
+        const { s, lang } = who
         const example = `SELECT site_id, count() AS pageviews\nFROM ${ch.database}.events\nWHERE type = 'pageview' AND day >= today() - 7\nGROUP BY site_id\nORDER BY pageviews DESC`
         return sendPage(reply, 200, sqlPage(lang, s.viewer, { query: example }))
       })
 
       web.post('/sql', async (req, reply) => {
-        const s = await sessionOf(req)
-        if (!s) return reply.redirect('/app/login', 303)
-        const lang = await langOf(s.viewer.agency_id)
-        if (s.viewer.role === 'editor')
-          return sendPage(reply, 403, messagePage(lang, '403', messages(lang).web.sqlForbidden, s.viewer))
+        const who = await analystOf(req, reply)
+        if (!('lang' in who)) return who
+        const { s, lang } = who
         const form = formOf(req)
         if (crossOrigin(req) || !safeEqual(s.viewer.csrf, form.get('csrf') ?? ''))
           return sendPage(reply, 403, messagePage(lang, '403', messages(lang).web.formExpired, s.viewer))

@@ -4,22 +4,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createEventWriter, type EventRow } from '../../transform/writer.ts'
 import { freshClickHouse, rows, type TestClickHouse } from '../support/clickhouse.ts'
-import { anEventRow } from '../support/rows.ts'
+import { anEventRow, pageviews as pageviewRows } from '../support/rows.ts'
 
 const T0 = Date.parse('2026-11-20T01:00:00Z')
 
 /** `n` pageviews, one a second from `start`, spread over two sites. */
-function pageviews(n: number, start = T0): EventRow[] {
-  return Array.from({ length: n }, (_, i) =>
-    anEventRow({
-      ts: start + i * 1000,
-      received_at: start + i * 1000 + 50,
-      site_id: i % 2 ? 'a1' : 'a2',
-      visitor_id: `visitor-${i % 37}`,
-      session_id: `session-${i % 37}`,
-    }),
-  )
-}
+const pageviews = (n: number, start = T0): EventRow[] => pageviewRows(n, start)
 
 async function counts(
   t: TestClickHouse,

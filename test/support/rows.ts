@@ -44,3 +44,24 @@ export function anEventRow(over: Partial<EventRow> = {}): EventRow {
     ...over,
   }
 }
+
+/**
+ * `n` pageviews, one a second from `start`, over two sites (a1, a2) and 37 readers; `over(i)` changes row i.
+ * @example await writer.writeEvents(pageviews(300, T0, (i) => ({ article_id: `art-${i % 3}` })))
+ */
+export function pageviews(
+  n: number,
+  start: number,
+  over: (i: number) => Partial<EventRow> = () => ({}),
+): EventRow[] {
+  return Array.from({ length: n }, (_, i) =>
+    anEventRow({
+      ts: start + i * 1000,
+      received_at: start + i * 1000 + 50,
+      site_id: i % 2 ? 'a1' : 'a2',
+      visitor_id: `visitor-${i % 37}`,
+      session_id: `session-${i % 37}`,
+      ...over(i),
+    }),
+  )
+}
