@@ -268,12 +268,10 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     if (e.code === 'SPOOL_FULL' || e.code === 'SPOOL_WRITE') {
       rejected.inc({ route, reason: 'unavailable' })
       reply.header('retry-after', '30')
-      return reply
-        .code(503)
-        .send({
-          error: 'unavailable',
-          message: 'the collector cannot store more events right now; retry later',
-        })
+      return reply.code(503).send({
+        error: 'unavailable',
+        message: 'the collector cannot store more events right now; retry later',
+      })
     }
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
       const code =
@@ -294,6 +292,16 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
       .send({ error: 'unavailable', message: 'temporarily unable to accept events; retry later' })
   })
 
+  // Stopping: a request in flight when close() starts is answered with `Connection: close`, so its socket
+  // ends with the answer. Otherwise it idles in keep-alive (Fastify keeps idle sockets 72 s) after close()
+  // already swept the idle ones, and close() — the collector's whole stop — waits for it.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_req, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
   app.addHook('onSend', async (req, reply) => {
     // Browsers must be able to read every /e answer — including 429/503 and their Retry-After — or the
     // tracker takes a refusal for a network error. Error bodies carry nothing secret.
@@ -589,13 +597,11 @@ export function createCollectorApp(deps: CollectorDeps): FastifyInstance {
     )
     const ok = results.every(([, r]) => r.ok)
     const backlog = deps.sink?.backlog()
-    return reply
-      .code(ok ? 200 : 503)
-      .send({
-        status: ok ? 'ok' : 'degraded',
-        checks: Object.fromEntries(results),
-        ...(backlog ? { spool: backlog } : {}),
-      })
+    return reply.code(ok ? 200 : 503).send({
+      status: ok ? 'ok' : 'degraded',
+      checks: Object.fromEntries(results),
+      ...(backlog ? { spool: backlog } : {}),
+    })
   })
 
   app.get('/metrics', async (req: FastifyRequest, reply: FastifyReply) => {

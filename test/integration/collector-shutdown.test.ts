@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Kafka } from 'kafkajs'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { STOP_DEADLINE_MS } from '../../bin/commands/serve.ts'
 import { loadConfig } from '../../infra/config.ts'
 import { findFreePortBlock, type KafkaClusterHandle, startKafkaCluster } from '../../infra/kafka/broker.ts'
@@ -52,6 +52,15 @@ beforeAll(async () => {
     children,
     timeoutMs: 120_000,
   })
+})
+
+// A test that fails with the broker killed or frozen must not take the next test down with it.
+let brokerDown = false
+afterEach(async () => {
+  if (!brokerDown) return
+  await cluster.kill(1, 'SIGCONT').catch(() => undefined)
+  await cluster.restart(1)
+  brokerDown = false
 })
 
 afterAll(async () => {
@@ -147,6 +156,7 @@ describe('nhip serve stopped while Kafka is dead', () => {
     for (let i = 0; i < 5; i++) accepted.push(...(await postBatch()))
     expect(accepted).toHaveLength(20)
 
+    brokerDown = true
     await cluster.kill(1, 'SIGKILL')
     for (let i = 0; i < 10; i++) {
       const ids = await postBatch()
@@ -168,6 +178,7 @@ describe('nhip serve stopped while Kafka is dead', () => {
     expect(left?.flushed).toBe(false)
 
     await cluster.restart(1)
+    brokerDown = false
     const second = await serve()
     const deadline = Date.now() + 90_000
     while ((await healthz())?.spool?.records !== 0 && Date.now() < deadline)
@@ -194,6 +205,7 @@ describe('nhip serve stopped while Kafka is dead', () => {
     expect(accepted).toHaveLength(12)
 
     // SIGSTOP: connections are accepted by the kernel, nothing answers — kafkajs waits on request timeouts.
+    brokerDown = true
     await cluster.kill(1, 'SIGSTOP')
     try {
       for (const ids of await Promise.all(Array.from({ length: 4 }, () => postBatch(sent)))) {
@@ -209,6 +221,7 @@ describe('nhip serve stopped while Kafka is dead', () => {
       expect(stoppedLine(first)?.spool_records).toBeGreaterThan(0)
     } finally {
       await cluster.kill(1, 'SIGCONT')
+      brokerDown = false
     }
 
     const second = await serve()
