@@ -19,7 +19,10 @@ const TOTAL = Number(process.env.FUZZ_COUNT ?? 100_000)
 const CONCURRENCY = 32
 const dir = mkdtempSync(path.join(os.tmpdir(), 'nhip-fuzz-'))
 const log = createLogger({ level: 'error', name: 'fuzz' })
-const ch = await openClickHouse({ kind: 'embedded', path: path.join(dir, 'clickhouse'), database: 'nhip' }, { command: 'fuzz' })
+const ch = await openClickHouse(
+  { kind: 'embedded', path: path.join(dir, 'clickhouse'), database: 'nhip' },
+  { command: 'fuzz' },
+)
 await migrate(ch)
 const { apiKey } = await addSite(ch, { agency_id: 'tinh-a', site_id: 'a1', domains: ['a1.vn'] })
 const metrics = new Registry()
@@ -31,7 +34,7 @@ const collector = await createCollector({
   dataDir: dir,
   spoolMaxBytes: 2 * 1024 ** 3,
   trackerPath: '/s/p.js',
-  deliverInProcess: (records) => transform.deliverInProcess(records, EMBEDDED_TOPICS),
+  deliverInProcess: (records, span) => transform.deliverInProcess(records, EMBEDDED_TOPICS, span),
   limits: { ipRatePerSec: 1e9, ipBurst: 1e9, siteRatePerSec: 1e9, siteBurst: 1e9 },
 })
 const base = await collector.app.listen({ host: '127.0.0.1', port: 0 })
@@ -63,7 +66,20 @@ const validServerEvent = () => ({
 const nasty = fc.oneof(
   fc.anything({ maxDepth: 3 }),
   fc.string({ unit: 'binary', maxLength: 300 }),
-  fc.constantFrom(null, true, -1, 1e308, Number.MAX_SAFE_INTEGER + 2, '', '\u0000', '<script>alert(1)</script>', '../../etc/passwd', "' OR 1=1 --", '𝔑𝔥𝔦𝔭', 'x'.repeat(5000)),
+  fc.constantFrom(
+    null,
+    true,
+    -1,
+    1e308,
+    Number.MAX_SAFE_INTEGER + 2,
+    '',
+    '\u0000',
+    '<script>alert(1)</script>',
+    '../../etc/passwd',
+    "' OR 1=1 --",
+    '𝔑𝔥𝔦𝔭',
+    'x'.repeat(5000),
+  ),
   fc.array(fc.anything({ maxDepth: 2 }), { maxLength: 5 }),
 )
 
@@ -87,27 +103,62 @@ interface Case {
 
 function makeCase(i: number, value: unknown, r: () => number): Case {
   const kind = i % 6
-  const browserHeaders = { 'content-type': 'text/plain', origin: r() < 0.9 ? 'https://a1.vn' : 'https://evil.example' }
+  const browserHeaders = {
+    'content-type': 'text/plain',
+    origin: r() < 0.9 ? 'https://a1.vn' : 'https://evil.example',
+  }
   if (kind <= 2) {
-    const ev = kind === 0 ? validBrowserEvent() : (mutate(validBrowserEvent(), r, value) as Record<string, unknown>)
+    const ev =
+      kind === 0 ? validBrowserEvent() : (mutate(validBrowserEvent(), r, value) as Record<string, unknown>)
     const batch = kind === 2 ? mutate({ site: 'a1', events: [ev] }, r, value) : { site: 'a1', events: [ev] }
     let body = JSON.stringify(batch) ?? 'null'
     if (r() < 0.1) body = body.slice(0, Math.floor(r() * body.length)) // truncated JSON
     return { url: '/e', body, headers: browserHeaders }
   }
   if (kind === 3) {
-    const events = Array.from({ length: 1 + Math.floor(r() * 3) }, () => (r() < 0.5 ? validServerEvent() : mutate(validServerEvent(), r, value)))
+    const events = Array.from({ length: 1 + Math.floor(r() * 3) }, () =>
+      r() < 0.5 ? validServerEvent() : mutate(validServerEvent(), r, value),
+    )
     const ndjson = r() < 0.5
     const body = ndjson ? events.map((e) => JSON.stringify(e)).join('\n') : JSON.stringify(events)
-    return { url: '/v1/events', body, headers: { 'content-type': ndjson ? 'application/x-ndjson' : 'application/json', authorization: r() < 0.9 ? `Bearer ${apiKey}` : 'Bearer nope' } }
+    return {
+      url: '/v1/events',
+      body,
+      headers: {
+        'content-type': ndjson ? 'application/x-ndjson' : 'application/json',
+        authorization: r() < 0.9 ? `Bearer ${apiKey}` : 'Bearer nope',
+      },
+    }
   }
   if (kind === 4) {
     const bytes = new Uint8Array(Math.floor(r() * 2000))
     for (let j = 0; j < bytes.length; j++) bytes[j] = Math.floor(r() * 256)
-    return { url: r() < 0.5 ? '/e' : '/v1/content', body: bytes, headers: { 'content-type': 'application/octet-stream', authorization: `Bearer ${apiKey}`, origin: 'https://a1.vn' } }
+    return {
+      url: r() < 0.5 ? '/e' : '/v1/content',
+      body: bytes,
+      headers: {
+        'content-type': 'application/octet-stream',
+        authorization: `Bearer ${apiKey}`,
+        origin: 'https://a1.vn',
+      },
+    }
   }
-  const article = mutate({ article_id: 'a-1', url: 'https://a1.vn/a-1.html', title: 'Tiêu đề', published_at: now - 1000, tags: ['x'] }, r, value)
-  return { url: '/v1/content', body: JSON.stringify(article) ?? 'null', headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` } }
+  const article = mutate(
+    {
+      article_id: 'a-1',
+      url: 'https://a1.vn/a-1.html',
+      title: 'Tiêu đề',
+      published_at: now - 1000,
+      tags: ['x'],
+    },
+    r,
+    value,
+  )
+  return {
+    url: '/v1/content',
+    body: JSON.stringify(article) ?? 'null',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}` },
+  }
 }
 
 // --- run ------------------------------------------------------------------------------------------------
@@ -140,14 +191,17 @@ async function worker(): Promise<void> {
         } catch {
           reason = undefined
         }
-        if (typeof reason !== 'string' || !reason) failures.push(`${res.status} without a reason on ${c.url}: ${text.slice(0, 200)}`)
+        if (typeof reason !== 'string' || !reason)
+          failures.push(`${res.status} without a reason on ${c.url}: ${text.slice(0, 200)}`)
       }
     } catch (err) {
       failures.push(`request failed (collector down?): ${(err as Error).message}`)
     }
     if (i % 10_000 === 0) {
       rss.push({ sent: i, rss_mb: Math.round(process.memoryUsage().rss / 1_048_576) })
-      process.stderr.write(`fuzz: ${i}/${TOTAL} sent, ${failures.length} failures, rss ${rss.at(-1)?.rss_mb} MB\n`)
+      process.stderr.write(
+        `fuzz: ${i}/${TOTAL} sent, ${failures.length} failures, rss ${rss.at(-1)?.rss_mb} MB\n`,
+      )
     }
   }
 }
@@ -180,7 +234,9 @@ writeResult(
 )
 for (const f of failures.slice(0, 20)) process.stderr.write(`FAIL ${f}\n`)
 if (failures.length || !healthy) {
-  process.stderr.write(`fuzz: ${failures.length} failures${healthy ? '' : ', collector unhealthy at the end'}\n`)
+  process.stderr.write(
+    `fuzz: ${failures.length} failures${healthy ? '' : ', collector unhealthy at the end'}\n`,
+  )
   process.exit(1)
 }
 process.stderr.write('fuzz: no 5xx, every rejection had a reason\n')

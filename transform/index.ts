@@ -5,14 +5,15 @@ import { Counter } from 'prom-client'
 import type { ClickHouse } from '../infra/clickhouse/client.ts'
 import type { Logger } from '../infra/logger.ts'
 import type { ArticleMessage } from '../ingest/contract/index.ts'
+import type { SpoolSpan } from '../ingest/kafka/spool.ts'
 import { processContentMessage } from './content.ts'
-import { articlesFromPageviews } from './page-articles.ts'
 import type { Outcome } from './outcome.ts'
+import { articlesFromPageviews } from './page-articles.ts'
 import { createEventPipeline, createSessionizer } from './pipeline/index.ts'
 import { createSiteHosts, type SiteHosts } from './site-hosts.ts'
-import { createEventWriter, type EventRow, type EventWriter } from './writer.ts'
+import { createEventWriter, type EventRow, type EventWriter, spoolSource } from './writer.ts'
 
-export { startEventConsumer, type EventConsumer, type EventConsumerOptions } from './consumer.ts'
+export { type EventConsumer, type EventConsumerOptions, startEventConsumer } from './consumer.ts'
 export { withOutageFile, withSimulatedOutage } from './fault-injection.ts'
 export { createEventWriter, type EventRow, type EventWriter, InsertError } from './writer.ts'
 
@@ -28,19 +29,31 @@ export interface Transform {
   processContent(value: Buffer | null): Outcome<ArticleMessage>
   writer: EventWriter
   /** Embedded mode: process and write a batch; dead letters go to the `dead_letters` table. Throws on outage. */
-  deliverInProcess(records: InProcessRecord[], topics: { events: string; content: string }): Promise<void>
+  /** `span`: the spool batch these records are (a replay after a crash has the same span, see writer.ts). */
+  deliverInProcess(
+    records: InProcessRecord[],
+    topics: { events: string; content: string },
+    span?: SpoolSpan,
+  ): Promise<void>
   close(): void
 }
 
 /**
  * @example const transform = await createTransform({ ch, log, metrics })
  */
-export async function createTransform(opts: { ch: ClickHouse; log: Logger; metrics: Registry }): Promise<Transform> {
+export async function createTransform(opts: {
+  ch: ClickHouse
+  log: Logger
+  metrics: Registry
+}): Promise<Transform> {
   const { ch, log } = opts
   const hosts: SiteHosts = await createSiteHosts(ch, {
     onError: (err) => log.error({ err }, 'site hosts refresh failed; using the last known hosts'),
   })
-  const pipeline = createEventPipeline({ siteHosts: (id) => hosts.hosts(id), sessionizer: createSessionizer() })
+  const pipeline = createEventPipeline({
+    siteHosts: (id) => hosts.hosts(id),
+    sessionizer: createSessionizer(),
+  })
   const writer = createEventWriter(ch)
   const counted = new Counter({
     name: 'nhip_transform_embedded_rows_total',
@@ -54,7 +67,7 @@ export async function createTransform(opts: { ch: ClickHouse; log: Logger; metri
     processEvent,
     processContent: processContentMessage,
     writer,
-    async deliverInProcess(records, topics) {
+    async deliverInProcess(records, topics, span) {
       const rows: EventRow[] = []
       const articles: ArticleMessage[] = []
       const dead: Array<{ source: string; reason: string; payload: Buffer | null }> = []
@@ -63,13 +76,14 @@ export async function createTransform(opts: { ch: ClickHouse; log: Logger; metri
         if (outcome.kind === 'ok') {
           if (r.topic === topics.content) articles.push(outcome.value as ArticleMessage)
           else rows.push(outcome.value as EventRow)
-        } else if (outcome.kind === 'dlq') dead.push({ source: `embedded:${r.topic}`, reason: outcome.reason, payload: r.value })
+        } else if (outcome.kind === 'dlq')
+          dead.push({ source: `embedded:${r.topic}`, reason: outcome.reason, payload: r.value })
         else counted.inc({ outcome: 'dropped' })
       }
       // Dead letters first: if the events write fails, the whole batch is retried and the letters are
       // written again — a duplicate dead letter is harmless, a lost one is not.
       await writer.writeDeadLetters(dead)
-      const { inserted, duplicates } = await writer.writeEvents(rows)
+      const { inserted, duplicates } = await writer.writeEvents(rows, span ? spoolSource(span) : undefined)
       await writer.writeArticles([...articlesFromPageviews(rows), ...articles])
       counted.inc({ outcome: 'inserted' }, inserted)
       counted.inc({ outcome: 'duplicate' }, duplicates)

@@ -19,6 +19,7 @@ import type { ClickHouseSettings } from '@clickhouse/client'
 import type { ClickHouse } from '../infra/clickhouse/client.ts'
 import { AppError, errorMessage } from '../infra/errors.ts'
 import type { ArticleMessage } from '../ingest/contract/index.ts'
+import type { SpoolSpan } from '../ingest/kafka/spool.ts'
 import { vietnamDay } from '../jobs/vietnam-time.ts'
 import type { EnrichedEvent } from './pipeline/pipeline.ts'
 
@@ -111,6 +112,28 @@ export function unfinishedKafkaWrites(
     const m = KAFKA_TOKEN.exec(token)
     return m?.[1] === topic && Number(m[2]) === partition && BigInt(m[4] ?? -1) >= from
   }
+}
+
+/** Token of a write of one batch drained from the collector's spool (embedded mode): its span names it. */
+export function spoolToken(span: SpoolSpan): string {
+  return `spool:${span.from}-${span.until}`
+}
+
+/**
+ * The writes to finish before writing the spool batch starting at `from`: those of the same spool directory
+ * ending past it — every batch before `from` was acknowledged, so it was written whole.
+ */
+export function unfinishedSpoolWrites(span: SpoolSpan): (token: string) => boolean {
+  const spool = span.from.slice(0, span.from.indexOf(':') + 1)
+  return (token) => {
+    const m = /^spool:(.+)-(.+)$/.exec(token)
+    return m?.[1]?.startsWith(spool) === true && (m[2] ?? '') > span.from
+  }
+}
+
+/** The {@link WriteSource} of a spool batch. */
+export function spoolSource(span: SpoolSpan): WriteSource {
+  return { token: spoolToken(span), mayBeUnfinished: unfinishedSpoolWrites(span) }
 }
 
 export interface EventWriter {

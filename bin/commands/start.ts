@@ -17,7 +17,12 @@ import { createKafkaSockets } from '../../ingest/kafka/kafka-sockets.ts'
 import { adminJobsOpenApi, registerAdminJobs } from '../../jobs/admin-route.ts'
 import { serveRecommendations } from '../../jobs/index.ts'
 import { recommendationsOpenApi } from '../../jobs/recommend/openapi.ts'
-import { createTransform, type EventConsumer, startEventConsumer, withOutageFile } from '../../transform/index.ts'
+import {
+  createTransform,
+  type EventConsumer,
+  startEventConsumer,
+  withOutageFile,
+} from '../../transform/index.ts'
 import { registerWebApp } from '../../web/app.ts'
 import { webOpenApi } from '../../web/openapi.ts'
 import { type Context, openMigrated } from '../context.ts'
@@ -60,7 +65,9 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
   const role = opts.role ?? 'all'
   const kafkaCfg = config.kafka
   if (role === 'transform' && !kafkaCfg) {
-    throw new Error('nhip transform needs KAFKA_BROKERS: in embedded mode `nhip start` runs the pipeline in-process')
+    throw new Error(
+      'nhip transform needs KAFKA_BROKERS: in embedded mode `nhip start` runs the pipeline in-process',
+    )
   }
   const kafka = kafkaCfg ? createKafka(kafkaCfg, log) : undefined
   if (kafkaCfg && kafka) {
@@ -69,7 +76,10 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
       // drainer delivers once Kafka is back (found by the chaos drill bench/chaos/collector-crash.ts). The
       // topics are then created by the next worker or collector start that reaches Kafka.
       if (role !== 'collector' || !(err instanceof KafkaUnavailableError)) throw err
-      log.warn({ err: err.message, brokers: kafkaCfg.brokers }, 'Kafka unreachable at start; accepting events into the spool until it is back')
+      log.warn(
+        { err: err.message, brokers: kafkaCfg.brokers },
+        'Kafka unreachable at start; accepting events into the spool until it is back',
+      )
       return undefined
     })
     if (reachable) {
@@ -92,7 +102,8 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
   const metrics = createMetricsRegistry()
   const stops: Array<() => Promise<void>> = [() => ch.close()]
   try {
-    const transform = role !== 'collector' || !kafkaCfg ? await createTransform({ ch, log, metrics }) : undefined
+    const transform =
+      role !== 'collector' || !kafkaCfg ? await createTransform({ ch, log, metrics }) : undefined
     if (transform) stops.unshift(async () => transform.close())
 
     let consumer: EventConsumer | undefined
@@ -135,25 +146,47 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
             trackerPath: config.collector.trackerPath,
             ...(kafka && kafkaCfg
               ? { kafka: collectorKafka(kafkaCfg, log) }
-              : { deliverInProcess: (records) => (transform ? transform.deliverInProcess(records, EMBEDDED_TOPICS) : Promise.reject(new Error('no transform'))) }),
+              : {
+                  deliverInProcess: (records, span) =>
+                    transform
+                      ? transform.deliverInProcess(records, EMBEDDED_TOPICS, span)
+                      : Promise.reject(new Error('no transform')),
+                }),
             health,
-            limits: { ipRatePerSec: config.collector.ipRatePerSec, siteRatePerSec: config.collector.siteRatePerSec },
+            limits: {
+              ipRatePerSec: config.collector.ipRatePerSec,
+              siteRatePerSec: config.collector.siteRatePerSec,
+            },
             ...(config.http.metricsToken ? { metricsToken: config.http.metricsToken } : {}),
             trustProxy: config.http.trustProxy,
             ...(https ? { https } : {}),
           })
     if (collector) stops.unshift(() => collector.close())
     // GET /v1/recommendations for the sites' recommendation blocks (index refreshed from ClickHouse).
-    const recs = collector ? await serveRecommendations(collector.app, { ch, sites: collector.sites, dataDir: config.dataDir, log }) : undefined
+    const recs = collector
+      ? await serveRecommendations(collector.app, {
+          ch,
+          sites: collector.sites,
+          dataDir: config.dataDir,
+          log,
+        })
+      : undefined
     if (recs) stops.unshift(async () => recs.close())
     // Editors' web app and the job scheduler (reports, housekeeping, models) live with the collector.
     const web =
       collector && role === 'all'
-        ? registerWebApp(collector.app, { ch, log, dataDir: config.dataDir, scheduler: { jobOptions: jobOptionsFromConfig(config) } })
+        ? registerWebApp(collector.app, {
+            ch,
+            log,
+            dataDir: config.dataDir,
+            scheduler: { jobOptions: jobOptionsFromConfig(config) },
+          })
         : undefined
 
     // A transform-only worker still answers /healthz and /metrics (lag, rows/s, batch latency, DLQ).
-    const opsApp = collector ? undefined : createCollectorApp({ metrics, health, log, ...(https ? { https } : {}) })
+    const opsApp = collector
+      ? undefined
+      : createCollectorApp({ metrics, health, log, ...(https ? { https } : {}) })
     if (opsApp) stops.unshift(() => opsApp.close())
     const lines: string[] = []
     let listeningAt: string | undefined
@@ -164,9 +197,15 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
     }
     if (collector) {
       // Embedded: `nhip sql` from another terminal runs through this process (it holds the engine).
-      const admin = ch.kind === 'embedded' ? registerAdminSql(collector.app, { ch, dataDir: config.dataDir }) : undefined
+      const admin =
+        ch.kind === 'embedded' ? registerAdminSql(collector.app, { ch, dataDir: config.dataDir }) : undefined
       // …and so does `nhip jobs run`, under the service's scheduler (same leases and run records).
-      if (admin && web) registerAdminJobs(collector.app, { authorize: admin.authorize, scheduler: () => web.scheduler(), log })
+      if (admin && web)
+        registerAdminJobs(collector.app, {
+          authorize: admin.authorize,
+          scheduler: () => web.scheduler(),
+          log,
+        })
       // One line per surface: a new route module adds its fragment here (the OpenAPI test checks both ways).
       const described: OpenApiFragment[] = [
         collectorOpenApi({ trackerPath: config.collector.trackerPath }),
@@ -182,11 +221,18 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
         admin.publish(address)
         stops.unshift(async () => admin.cleanup())
       }
-      log.info({ address, role, clickhouse: ch.kind, kafka: kafkaCfg ? kafkaCfg.brokers : 'embedded' }, 'nhip started')
+      log.info(
+        { address, role, clickhouse: ch.kind, kafka: kafkaCfg ? kafkaCfg.brokers : 'embedded' },
+        'nhip started',
+      )
       lines.push(
         `Nhịp is running at ${address}`,
         `  Tracker:    <script async src="${address}${config.collector.trackerPath}" data-site="SITE_ID"></script>`,
-        ...(role === 'all' ? [`  Reports:    ${address}/app/  (create accounts with: npx nhip users add --username U --agency A --role editor)`] : []),
+        ...(role === 'all'
+          ? [
+              `  Reports:    ${address}/app/  (create accounts with: npx nhip users add --username U --agency A --role editor)`,
+            ]
+          : []),
         `  Health:     ${address}/healthz   Metrics: ${address}/metrics`,
       )
     } else {

@@ -3,7 +3,7 @@
 // `send` resolves only once the records are durable (Kafka acks=-1, or fsynced in the spool).
 import { errorMessage } from '../../infra/errors.ts'
 import type { Logger } from '../../infra/logger.ts'
-import type { Spool, SpoolRecord } from './spool.ts'
+import type { Spool, SpoolRecord, SpoolSpan } from './spool.ts'
 
 /** One message for a topic. */
 export interface OutRecord {
@@ -13,7 +13,11 @@ export interface OutRecord {
 }
 
 /** Delivers records somewhere durable; throws when it could not (the caller then spools or fails). */
-export type Deliver = (records: OutRecord[]) => Promise<void>
+/**
+ * Hands records on (to Kafka, or to the in-process pipeline). `span` names a batch drained from the spool,
+ * the same when the batch is sent again after a crash; direct sends have none.
+ */
+export type Deliver = (records: OutRecord[], span?: SpoolSpan) => Promise<void>
 
 export interface EventSink {
   /** Resolves when every record is durable; throws SpoolFullError when it cannot accept more. */
@@ -89,7 +93,7 @@ export function createEventSink(opts: SinkOptions): EventSink {
   async function drainOnce(): Promise<boolean> {
     const batch = await spool.peek(drainBatch)
     if (!batch) return false
-    await deliver(batch.records.map(fromSpool))
+    await deliver(batch.records.map(fromSpool), batch.span)
     await spool.ack(batch.until)
     opts.onDelivered?.(batch.records.length, 'spool')
     return true

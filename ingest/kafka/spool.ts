@@ -4,6 +4,7 @@
 // Layout of `dir`: segment files `000000000001.seg` (frames, see spool-frame.ts), `ack.json` (how far the
 // drainer has delivered), `spool.lock` (pid of the owning process) and, after damage, `*.corrupt` files
 // holding bytes cut out of a segment so an operator can look at them.
+import { randomBytes } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
@@ -96,6 +97,17 @@ export interface SpoolPosition {
   readonly [spoolPositionBrand]: true
 }
 
+/**
+ * Where a peeked batch lies in this spool directory, as text that sorts in append order:
+ * `<spool id>:<segment>.<offset>` of its first record and of the position after its last. The same records
+ * peeked again (after a restart too) have the same span; a span's `until` is at or before the next batch's
+ * `from`. Lets a consumer name a delivery so that a replay of it is recognised (see transform/writer.ts).
+ */
+export interface SpoolSpan {
+  from: string
+  until: string
+}
+
 /** What `Spool.stats` reports. */
 export interface SpoolStats {
   /** Bytes of undelivered records on disk, frame headers included (what `maxBytes` bounds). */
@@ -126,7 +138,7 @@ export interface Spool {
   peek(
     maxRecords: number,
     maxBytes?: number,
-  ): Promise<{ records: SpoolRecord[]; until: SpoolPosition } | undefined>
+  ): Promise<{ records: SpoolRecord[]; until: SpoolPosition; span: SpoolSpan } | undefined>
   /**
    * Marks everything up to `until` as delivered, durably (ack.json: write tmp + fsync + rename) before it
    * resolves, then deletes segment files that are wholly delivered. An ack that resolved is never undone by
@@ -151,6 +163,11 @@ const AckState = z.object({
   version: z.literal(1),
   segment: z.number().int().nonnegative(),
   offset: z.number().int().nonnegative(),
+  /** Random id of this spool directory, made when it is first opened: names its positions in {@link SpoolSpan}. */
+  id: z
+    .string()
+    .regex(/^[0-9a-f]{16}$/)
+    .optional(),
 })
 type AckState = z.infer<typeof AckState>
 
@@ -259,6 +276,11 @@ class DiskSpool implements Spool {
     const { dir, log } = this.s
     await fsp.rm(path.join(dir, `${ACK_FILE}.tmp`), { force: true })
     this.ackPos = await this.readAck()
+    if (!this.ackPos.id) {
+      // Made once and kept before anything is peeked, so a span names the same records across restarts.
+      this.ackPos = { ...this.ackPos, id: randomBytes(8).toString('hex') }
+      await this.writeAck(this.ackPos)
+    }
     const ids = (await fsp.readdir(dir))
       .map((name) => SEGMENT_NAME.exec(name)?.[1])
       .filter((id): id is string => id !== undefined)
@@ -373,6 +395,23 @@ class DiskSpool implements Spool {
       log.error({ dir, segment: id, offset: at, err: errorMessage(err) }, 'spool: could not repair segment')
       return false
     }
+  }
+
+  private async writeAck(next: AckState): Promise<void> {
+    try {
+      await this.s.fs.replaceFile(
+        path.join(this.s.dir, ACK_FILE),
+        JSON.stringify(next),
+        this.s.fsync !== 'never',
+      )
+    } catch (err) {
+      throw new SpoolWriteError(`spool could not persist its ack: ${errorMessage(err)}`, err)
+    }
+  }
+
+  /** A position as text that sorts in append order (see {@link SpoolSpan}). */
+  private spanKey(segment: number, offset: number): string {
+    return `${this.ackPos.id ?? ''}:${String(segment).padStart(12, '0')}.${String(offset).padStart(12, '0')}`
   }
 
   private async readAck(): Promise<AckState> {
@@ -554,13 +593,14 @@ class DiskSpool implements Spool {
   async peek(
     maxRecords: number,
     maxBytes = DEFAULT_PEEK_BYTES,
-  ): Promise<{ records: SpoolRecord[]; until: SpoolPosition } | undefined> {
+  ): Promise<{ records: SpoolRecord[]; until: SpoolPosition; span: SpoolSpan } | undefined> {
     this.assertOpen()
     if (!Number.isInteger(maxRecords) || maxRecords < 1) throw new RangeError('peek maxRecords must be >= 1')
     return this.withReader(async () => {
       const records: SpoolRecord[] = []
       let used = 0
       let last: { segment: number; offset: number } | undefined
+      let first: { segment: number; offset: number } | undefined
       let stop = false
       for (const seg of [...this.segments]) {
         if (stop) break
@@ -601,15 +641,20 @@ class DiskSpool implements Spool {
             stop = true
             break
           }
+          first ??= { segment: seg.id, offset: at }
           records.push(r.record)
           used += payload
           at += r.next
           last = { segment: seg.id, offset: at }
         }
       }
-      if (last === undefined) return undefined
+      if (last === undefined || first === undefined) return undefined
       const until = new PositionImpl(this, last.segment, last.offset, this.ackSeq + records.length)
-      return { records, until: until as unknown as SpoolPosition }
+      const span = {
+        from: this.spanKey(first.segment, first.offset),
+        until: this.spanKey(last.segment, last.offset),
+      }
+      return { records, until: until as unknown as SpoolPosition, span }
     })
   }
 
@@ -621,16 +666,8 @@ class DiskSpool implements Spool {
     }
     return this.withReader(async () => {
       if (pos.seq <= this.ackSeq) return
-      const next: AckState = { version: 1, segment: pos.segment, offset: pos.offset }
-      try {
-        await this.s.fs.replaceFile(
-          path.join(this.s.dir, ACK_FILE),
-          JSON.stringify(next),
-          this.s.fsync !== 'never',
-        )
-      } catch (err) {
-        throw new SpoolWriteError(`spool could not persist its ack: ${errorMessage(err)}`, err)
-      }
+      const next: AckState = { version: 1, segment: pos.segment, offset: pos.offset, id: this.ackPos.id }
+      await this.writeAck(next)
       let delivered = 0
       for (const seg of this.segments) {
         if (seg.id < this.ackPos.segment || seg.id > next.segment) continue

@@ -151,6 +151,31 @@ describe('spool round trip', () => {
     expect(spool.stats.records).toBe(0)
   })
 
+  it('names a peeked batch by a span that survives a restart and sorts in append order', async () => {
+    let spool = await open({ segmentBytes: 500 })
+    for (let b = 0; b < 10; b++) await spool.append([anEvent(b * 2), anEvent(b * 2 + 1)])
+    const first = await spool.peek(6)
+    if (!first) throw new Error('nothing peeked')
+    await spool.ack(first.until)
+    const second = await spool.peek(6)
+    if (!second) throw new Error('nothing peeked')
+    expect(second.span.from >= first.span.until).toBe(true)
+    expect(second.span.until > second.span.from).toBe(true)
+    // Killed before the ack: the same records come back with the same span.
+    spool = await reopen(spool, { segmentBytes: 500 })
+    const again = await spool.peek(6)
+    expect(again?.span).toEqual(second.span)
+    // Another spool directory names its batches differently.
+    const other = await openSpool({
+      dir: await fsp.mkdtemp(path.join(os.tmpdir(), 'nhip-spool-')),
+      maxBytes: 1 << 20,
+    })
+    opened.push(other)
+    await other.append([anEvent(0)])
+    const elsewhere = await other.peek(1)
+    expect(elsewhere?.span.from.split(':')[0]).not.toBe(first.span.from.split(':')[0])
+  })
+
   it('honours the byte limit of a peek but always returns at least one record', async () => {
     const spool = await open()
     await spool.append([anEvent(0, 100), anEvent(1, 100), anEvent(2, 100)])

@@ -32,9 +32,12 @@ beforeAll(async () => {
     // Small on purpose: the outage below fills it.
     spoolMaxBytes: 256 * 1024,
     trackerPath: '/s/p.js',
-    deliverInProcess: async (records) => {
-      if (writerDown) throw Object.assign(new Error('ClickHouse is unavailable (simulated writer failure)'), { retry: true })
-      await transform.deliverInProcess(records, EMBEDDED_TOPICS)
+    deliverInProcess: async (records, span) => {
+      if (writerDown)
+        throw Object.assign(new Error('ClickHouse is unavailable (simulated writer failure)'), {
+          retry: true,
+        })
+      await transform.deliverInProcess(records, EMBEDDED_TOPICS, span)
     },
     limits: { ipRatePerSec: 100_000, ipBurst: 100_000 },
   })
@@ -61,12 +64,26 @@ describe('embedded mode', () => {
     const e = aBrowserEvent({ r: 'https://zalo.me/' })
     expect((await post([e])).statusCode).toBe(202)
     expect(await collector.sink.drained(30_000)).toBe(true)
-    const [row] = await rows(t.ch, `SELECT site_id, agency_id, referrer_class, referrer_source, device, country, session_page, length(visitor_id) AS vl FROM nhip.events WHERE event_id = '${e.id}'`)
-    expect(row).toMatchObject({ site_id: 'a1', agency_id: 'tinh-a', referrer_class: 'messaging', referrer_source: 'zalo', device: 'mobile', country: 'VN', session_page: 1, vl: '22' })
+    const [row] = await rows(
+      t.ch,
+      `SELECT site_id, agency_id, referrer_class, referrer_source, device, country, session_page, length(visitor_id) AS vl, ingest_token FROM nhip.events WHERE event_id = '${e.id}'`,
+    )
+    expect(row).toMatchObject({
+      site_id: 'a1',
+      agency_id: 'tinh-a',
+      referrer_class: 'messaging',
+      referrer_source: 'zalo',
+      device: 'mobile',
+      country: 'VN',
+      session_page: 1,
+      vl: '22',
+    })
+    // Written under the spool batch's token, so a crash mid-insert is finished by the batch's replay.
+    expect(row?.ingest_token).toMatch(/^spool:[0-9a-f]{16}:\d{12}\.\d{12}-[0-9a-f]{16}:\d{12}\.\d{12}$/)
     // The article seen on the page is known to `articles` until the CMS sends its record.
-    expect(await rows(t.ch, "SELECT title, source FROM nhip.articles FINAL WHERE article_id = 'bai-viet-1'")).toEqual([
-      { title: 'Đà Lạt đón mùa hoa dã quỳ', source: 'page' },
-    ])
+    expect(
+      await rows(t.ch, "SELECT title, source FROM nhip.articles FINAL WHERE article_id = 'bai-viet-1'"),
+    ).toEqual([{ title: 'Đà Lạt đón mùa hoa dã quỳ', source: 'page' }])
   })
 
   it('keeps accepting while the writer is down, answers 503 + Retry-After when the spool is full, then catches up exactly once', async () => {
@@ -86,11 +103,16 @@ describe('embedded mode', () => {
     }
     expect(codes[0]).toBe(202)
     expect(codes).toContain(503)
-    expect((await collector.app.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({ spool: { records: accepted.length } })
+    expect((await collector.app.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({
+      spool: { records: accepted.length },
+    })
 
     writerDown = false
     expect(await collector.sink.drained(60_000)).toBe(true)
-    const [after] = await rows<{ n: string; u: string }>(t.ch, 'SELECT count() AS n, uniqExact(event_id) AS u FROM nhip.events')
+    const [after] = await rows<{ n: string; u: string }>(
+      t.ch,
+      'SELECT count() AS n, uniqExact(event_id) AS u FROM nhip.events',
+    )
     expect(Number(after?.n) - Number(before?.n)).toBe(accepted.length)
     expect(after?.u).toBe(after?.n)
   })

@@ -8,27 +8,19 @@ import {
   createEventWriter,
   type EventRow,
   kafkaToken,
+  spoolToken,
   unfinishedKafkaWrites,
+  unfinishedSpoolWrites,
   type WriteSource,
 } from '../../transform/writer.ts'
 import { freshClickHouse, rows, type TestClickHouse } from '../support/clickhouse.ts'
-import { anEventRow } from '../support/rows.ts'
+import { pageviews as pageviewRows } from '../support/rows.ts'
 
 const T0 = Date.parse('2026-11-20T01:00:00Z')
 
 /** `n` pageviews, one a second from `start`, over two sites and three articles. */
-function pageviews(n: number, start = T0): EventRow[] {
-  return Array.from({ length: n }, (_, i) =>
-    anEventRow({
-      ts: start + i * 1000,
-      received_at: start + i * 1000 + 50,
-      site_id: i % 2 ? 'a1' : 'a2',
-      article_id: `art-${i % 3}`,
-      visitor_id: `visitor-${i % 37}`,
-      session_id: `session-${i % 37}`,
-    }),
-  )
-}
+const pageviews = (n: number, start = T0): EventRow[] =>
+  pageviewRows(n, start, (i) => ({ article_id: `art-${i % 3}` }))
 
 /** The source of a chunk of partition 0 of `events` covering offsets `first`…`last`. */
 function fromKafka(first: number, last: number): WriteSource {
@@ -171,6 +163,26 @@ describe('event writer: a write cut off between its parts', () => {
       ],
     })
     expect(await counts(t)).toEqual(all(304))
+  })
+})
+
+describe('unfinishedSpoolWrites', () => {
+  it('names the writes of the same spool directory that end past the batch being written', () => {
+    const key = (spool: string, segment: number, offset: number) =>
+      `${spool}:${String(segment).padStart(12, '0')}.${String(offset).padStart(12, '0')}`
+    const at = { from: key('aaaaaaaaaaaaaaaa', 2, 400), until: key('aaaaaaaaaaaaaaaa', 2, 900) }
+    const pending = unfinishedSpoolWrites(at)
+    expect(pending(spoolToken(at))).toBe(true)
+    expect(
+      pending(spoolToken({ from: key('aaaaaaaaaaaaaaaa', 2, 400), until: key('aaaaaaaaaaaaaaaa', 3, 10) })),
+    ).toBe(true)
+    expect(
+      pending(spoolToken({ from: key('aaaaaaaaaaaaaaaa', 1, 0), until: key('aaaaaaaaaaaaaaaa', 2, 400) })),
+    ).toBe(false)
+    expect(
+      pending(spoolToken({ from: key('bbbbbbbbbbbbbbbb', 2, 400), until: key('bbbbbbbbbbbbbbbb', 9, 0) })),
+    ).toBe(false)
+    expect(pending(kafkaToken('events', 0, '1', '2', '3'))).toBe(false)
   })
 })
 
