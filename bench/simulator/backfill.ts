@@ -1,7 +1,8 @@
 // Back-fill driver: streams a Simulation hour by hour into a `deliver` function as Kafka-shaped records
 // (the embedded transform's deliverInProcess, or a Kafka producer), in batches, with progress per day.
 // With `inFlight` 2, the next batch is generated and processed while the previous one is still being written.
-import { articleKey, eventKey } from '../../ingest/contract/index.ts'
+// With `messages`, events stay contract objects (no JSON bytes) for the in-process transform's trusted entry.
+import { articleKey, type EventMessage, eventKey } from '../../ingest/contract/index.ts'
 import type { Simulation } from './simulate.ts'
 
 /** A record as both the in-process delivery and the Kafka delivery take it. */
@@ -9,6 +10,17 @@ export interface SimRecord {
   topic: string
   key: string
   value: Buffer
+}
+
+/**
+ * A record of a `messages` back-fill: an event is handed over as the contract object itself (`value` null), an
+ * article as JSON bytes (the same content path as ever; there are few of them). transform's InProcessRecord.
+ */
+export interface SimMessageRecord {
+  topic: string
+  key: string
+  value: Buffer | null
+  message?: EventMessage
 }
 
 export interface BackfillProgress {
@@ -23,9 +35,9 @@ export interface BackfillProgress {
   elapsedMs: number
 }
 
-export interface BackfillOptions {
+export interface BackfillOptions<R = SimRecord> {
   simulation: Simulation
-  deliver: (records: SimRecord[]) => Promise<void>
+  deliver: (records: R[]) => Promise<void>
   topics: { events: string; content: string }
   /** Records per delivery (default 10 000). */
   batchRecords?: number
@@ -53,12 +65,23 @@ export interface BackfillResult {
  * one batch plus one hour of events in memory.
  * @example await backfill({ simulation, deliver: (r) => transform.deliverInProcess(r, topics), topics })
  */
-export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
+export function backfill(opts: BackfillOptions<SimRecord> & { messages?: false }): Promise<BackfillResult>
+/**
+ * Events as contract objects: only for a delivery that takes them as they are (transform's in-process entry).
+ * @example await backfill({ simulation, messages: true, deliver: (r) => transform.deliverInProcess(r, topics), topics })
+ */
+export function backfill(
+  opts: BackfillOptions<SimMessageRecord> & { messages: true },
+): Promise<BackfillResult>
+export async function backfill(
+  // `never`: each overload's deliver takes the records its mode builds (checked by the overloads above).
+  opts: BackfillOptions<never> & { messages?: boolean },
+): Promise<BackfillResult> {
   const now = opts.now ?? (() => performance.now())
   const batchRecords = Math.max(1, opts.batchRecords ?? 10_000)
   const inFlight = Math.max(1, opts.inFlight ?? 1)
   const started = now()
-  let pending: SimRecord[] = []
+  let pending: Array<SimRecord | SimMessageRecord> = []
   const delivering: Array<Promise<void>> = []
   let events = 0
   let articles = 0
@@ -71,7 +94,7 @@ export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
     if (pending.length === 0) return
     const batch = pending
     pending = []
-    const delivery = opts.deliver(batch)
+    const delivery = opts.deliver(batch as never[])
     // Awaited below, in order; the no-op handler only stops a failure that settles first from being "unhandled".
     delivery.catch(() => undefined)
     delivering.push(delivery)
@@ -106,7 +129,11 @@ export async function backfill(opts: BackfillOptions): Promise<BackfillResult> {
       articles++
     }
     for (const e of hour.events) {
-      pending.push({ topic: opts.topics.events, key: eventKey(e), value: Buffer.from(JSON.stringify(e)) })
+      pending.push(
+        opts.messages
+          ? { topic: opts.topics.events, key: eventKey(e), value: null, message: e }
+          : { topic: opts.topics.events, key: eventKey(e), value: Buffer.from(JSON.stringify(e)) },
+      )
       events++
       dayEvents++
       if (pending.length >= batchRecords) await flush()

@@ -7,6 +7,7 @@ export {
   type BackfillProgress,
   type BackfillResult,
   backfill,
+  type SimMessageRecord,
   type SimRecord,
 } from './backfill.ts'
 export { browserBatch, clientAddress, toBrowserEvent } from './browser.ts'

@@ -6,6 +6,7 @@ export {
   type EnrichedEvent,
   type EventPipeline,
   type EventPipelineDeps,
+  type MessagePipeline,
   type PipelineEvent,
   toEventRow,
 } from './pipeline.ts'
@@ -13,18 +14,23 @@ export {
   type BotFilterOptions,
   type BotFlagged,
   type BotKind,
+  botKindOf,
   createBotFilterStep,
 } from './steps/bot-filter.ts'
 export { createParseStep, MAX_MESSAGE_BYTES, type ParseStepOptions } from './steps/parse.ts'
 export {
   classifyReferrer,
+  createReferrerClassifier,
   createReferrerStep,
+  type PageFacts,
+  pathOf,
   type ReferrerClass,
   type ReferrerFacts,
   type ReferrerInput,
 } from './steps/referrer.ts'
 export { SOURCE_RULES, type SourceRule, UTM_SOURCE_ALIASES } from './steps/referrer-sources.ts'
 export {
+  createSessionAssigner,
   createSessionizer,
   createSessionizeStep,
   createSessionStore,

@@ -2,17 +2,13 @@
 // of the ClickHouse `events` table. Each step returns an outcome; the first non-ok outcome stops the run.
 import type { EventMessage } from '../../ingest/contract/index.ts'
 import { ok, type StepResult } from './outcome.ts'
-import {
-  type BotFilterOptions,
-  type BotFlagged,
-  type BotKind,
-  createBotFilterStep,
-} from './steps/bot-filter.ts'
+import { type BotFilterOptions, type BotFlagged, type BotKind, botKindOf } from './steps/bot-filter.ts'
 import { createParseStep, type ParseStepOptions } from './steps/parse.ts'
-import { createReferrerStep, type ReferrerClass, type ReferrerFacts } from './steps/referrer.ts'
+import { createReferrerClassifier, pathOf, type ReferrerClass, type ReferrerFacts } from './steps/referrer.ts'
 import {
-  createSessionizeStep,
+  createSessionAssigner,
   createSessionStore,
+  type SessionAssignment,
   type Sessionized,
   type Sessionizer,
   type SessionStore,
@@ -68,6 +64,18 @@ export type PipelineEvent = Sessionized<BotFlagged<EventMessage> & ReferrerFacts
 
 /** Flattens a fully enriched event into an `events` row. */
 export function toEventRow(e: PipelineEvent): EnrichedEvent {
+  return eventRow(e, e, e.is_bot, e.bot_kind, pathOf(e.url), e)
+}
+
+/** The one place that lists the row's fields: the message, its bot verdict, referrer facts, path and session. */
+function eventRow(
+  e: EventMessage,
+  r: ReferrerFacts,
+  is_bot: boolean,
+  bot_kind: BotKind,
+  path: string,
+  s: Pick<SessionAssignment, 'session_id' | 'session_page'>,
+): EnrichedEvent {
   return {
     event_id: e.event_id,
     schema_version: e.v,
@@ -78,31 +86,31 @@ export function toEventRow(e: PipelineEvent): EnrichedEvent {
     agency_id: e.agency_id,
     site_id: e.site_id,
     url: e.url,
-    path: pathOf(e.url),
+    path,
     title: e.title,
     article_id: e.article_id,
     section: e.section,
-    referrer: e.referrer_clean,
-    referrer_host: e.referrer_host,
-    referrer_class: e.referrer_class,
-    referrer_source: e.referrer_source,
-    utm_source: e.utm_source,
-    utm_medium: e.utm_medium,
-    utm_campaign: e.utm_campaign,
-    utm_content: e.utm_content,
-    utm_term: e.utm_term,
+    referrer: r.referrer_clean,
+    referrer_host: r.referrer_host,
+    referrer_class: r.referrer_class,
+    referrer_source: r.referrer_source,
+    utm_source: r.utm_source,
+    utm_medium: r.utm_medium,
+    utm_campaign: r.utm_campaign,
+    utm_content: r.utm_content,
+    utm_term: r.utm_term,
     visitor_id: e.visitor_id,
     consented: e.consented,
-    session_id: e.session_id,
-    session_page: e.session_page,
+    session_id: s.session_id,
+    session_page: s.session_page,
     engaged_ms: e.engaged_ms,
     scroll_pct: e.scroll_pct,
     props: e.props,
     device: e.client.device,
     os: e.client.os,
     browser: e.client.browser,
-    is_bot: e.is_bot,
-    bot_kind: e.bot_kind,
+    is_bot,
+    bot_kind,
     country: e.client.country,
     province: e.client.province,
   }
@@ -118,7 +126,16 @@ export interface EventPipelineDeps {
   botFilter?: BotFilterOptions
 }
 
-export type EventPipeline = (bytes: Buffer | null) => StepResult<EnrichedEvent>
+/** From an event already in contract shape (parsed and validated) to its row. */
+export type MessagePipeline = (event: EventMessage) => StepResult<EnrichedEvent>
+
+export type EventPipeline = ((bytes: Buffer | null) => StepResult<EnrichedEvent>) & {
+  /**
+   * The same pipeline entered after parse and validate, sharing its session state: for trusted in-process
+   * producers whose events are contract objects already (the simulator's bulk back-fill).
+   */
+  fromMessage: MessagePipeline
+}
 
 /**
  * Builds the pipeline. It is stateful only through the session store; everything else is pure.
@@ -129,31 +146,41 @@ export type EventPipeline = (bytes: Buffer | null) => StepResult<EnrichedEvent>
 export function createEventPipeline(deps: EventPipelineDeps): EventPipeline {
   const parse = createParseStep(deps.parse)
   const validate = createValidateStep()
-  const flagBots = createBotFilterStep<EventMessage>(deps.botFilter)
-  const referrer = createReferrerStep<BotFlagged<EventMessage>>({ siteHosts: deps.siteHosts })
-  const sessionize = createSessionizeStep<BotFlagged<EventMessage> & ReferrerFacts>({
-    sessionizer: deps.sessionizer,
-    store: deps.sessions ?? createSessionStore(200_000),
-  })
-  return (bytes) => {
+  const fromMessage = createMessagePipeline(deps)
+  const pipeline = (bytes: Buffer | null): StepResult<EnrichedEvent> => {
     const json = parse(bytes)
     if (json.kind !== 'ok') return json
     const event = validate(json.value)
     if (event.kind !== 'ok') return event
-    const flagged = flagBots(event.value)
-    if (flagged.kind !== 'ok') return flagged
-    const referred = referrer(flagged.value)
-    if (referred.kind !== 'ok') return referred
-    const sessioned = sessionize(referred.value)
-    if (sessioned.kind !== 'ok') return sessioned
-    return ok(toEventRow(sessioned.value))
+    return fromMessage(event.value)
   }
+  return Object.assign(pipeline, { fromMessage })
 }
 
-function pathOf(url: string): string {
-  try {
-    return new URL(url).pathname
-  } catch {
-    return ''
+/**
+ * The steps after validation — bot filter, referrer, sessionize — fused: the same decisions as the step
+ * functions (botKindOf, classifyReferrer, the session assigner), with one object built per event instead of a
+ * copy per step, and the referrer facts and path of a page remembered across its events.
+ */
+function createMessagePipeline(deps: EventPipelineDeps): MessagePipeline {
+  const maxHeartbeat = deps.botFilter?.maxHeartbeatEngagedMs
+  const classify = createReferrerClassifier()
+  const assign = createSessionAssigner({
+    sessionizer: deps.sessionizer,
+    store: deps.sessions ?? createSessionStore(200_000),
+  })
+  return (e) => {
+    const bot_kind = botKindOf(e, maxHeartbeat)
+    const page = classify(e.site_id, e.url, e.referrer, deps.siteHosts(e.site_id))
+    const r = page.facts
+    const s = assign({
+      site_id: e.site_id,
+      visitor_id: e.visitor_id,
+      ts: e.ts,
+      type: e.type,
+      url: e.url,
+      referrer_class: r.referrer_class,
+    })
+    return ok(eventRow(e, r, bot_kind !== '', bot_kind, page.path, s))
   }
 }

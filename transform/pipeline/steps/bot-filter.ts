@@ -12,6 +12,8 @@ export interface BotFilterOptions {
   maxHeartbeatEngagedMs?: number
 }
 
+const DEFAULT_MAX_HEARTBEAT_MS = 3_600_000
+
 /**
  * Rules, strongest first: the collector's UA verdict (`client.bot`, with its kind, 'crawler' if unnamed);
  * a data-centre source (`client.bot_kind === 'datacenter'`); then behaviour the tracker cannot produce
@@ -21,14 +23,24 @@ export interface BotFilterOptions {
 export function createBotFilterStep<E extends EventMessage>(
   options: BotFilterOptions = {},
 ): (event: E) => StepResult<BotFlagged<E>> {
-  const maxHeartbeat = options.maxHeartbeatEngagedMs ?? 3_600_000
+  const maxHeartbeat = options.maxHeartbeatEngagedMs ?? DEFAULT_MAX_HEARTBEAT_MS
   return (event) => {
-    const { client } = event
-    let bot_kind: BotKind = ''
-    if (client.bot) bot_kind = client.bot_kind === '' ? 'crawler' : client.bot_kind
-    else if (client.bot_kind === 'datacenter') bot_kind = 'datacenter'
-    else if (event.type === 'engagement' && event.engaged_ms > maxHeartbeat) bot_kind = 'automation'
-    else if (client.bot_kind !== '') bot_kind = client.bot_kind
+    const bot_kind = botKindOf(event, maxHeartbeat)
     return ok({ ...event, is_bot: bot_kind !== '', bot_kind })
   }
+}
+
+/**
+ * The step's verdict alone ('' = a reader), without copying the event: for callers that build their own row.
+ * @example botKindOf(event) // 'crawler'
+ */
+export function botKindOf(
+  event: Pick<EventMessage, 'client' | 'type' | 'engaged_ms'>,
+  maxHeartbeatEngagedMs = DEFAULT_MAX_HEARTBEAT_MS,
+): BotKind {
+  const { client } = event
+  if (client.bot) return client.bot_kind === '' ? 'crawler' : client.bot_kind
+  if (client.bot_kind === 'datacenter') return 'datacenter'
+  if (event.type === 'engagement' && event.engaged_ms > maxHeartbeatEngagedMs) return 'automation'
+  return client.bot_kind
 }

@@ -94,6 +94,54 @@ export function createReferrerStep<E extends EventMessage>(deps: {
     })
 }
 
+/**
+ * {@link classifyReferrer} with a memory: the events of one page share its URL and referrer, so most events
+ * reuse an earlier answer (and the page path, which needs the same URL parse). An answer is reused only for the
+ * same site hosts; the memory is emptied when it holds `maxEntries` pages.
+ * @example const classify = createReferrerClassifier(); classify(site, url, referrer, hosts).facts.referrer_class
+ */
+export function createReferrerClassifier(
+  maxEntries = 50_000,
+): (siteId: string, url: string, referrer: string, siteHosts: readonly string[]) => PageFacts {
+  const memory = new Map<string, PageFacts & { hosts: readonly string[] }>()
+  return (siteId, url, referrer, siteHosts) => {
+    const key = `${siteId}\u0000${url}\u0000${referrer}`
+    const known = memory.get(key)
+    if (known && sameHosts(known.hosts, siteHosts)) return known
+    if (memory.size >= maxEntries) memory.clear()
+    const fresh = {
+      facts: classifyReferrer({ url, referrer, siteHosts }),
+      path: pathOf(url),
+      hosts: [...siteHosts],
+    }
+    memory.set(key, fresh)
+    return fresh
+  }
+}
+
+/** What a page URL and its referrer give every event of the page. */
+export interface PageFacts {
+  facts: ReferrerFacts
+  /** The URL's path ('' when it does not parse). */
+  path: string
+}
+
+/** The path of a URL, '' when it does not parse. */
+export function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname
+  } catch {
+    return ''
+  }
+}
+
+function sameHosts(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 function parseUrl(text: string): URL | undefined {
   if (!/^https?:\/\//i.test(text)) return undefined
   try {

@@ -223,10 +223,9 @@ export function createSessionizeStep<E extends SessionEvent>(deps: {
   sessionizer: Sessionizer
   store: SessionStore
 }): (event: E) => StepResult<Sessionized<E>> {
+  const assign = createSessionAssigner(deps)
   return (event) => {
-    const key = `${event.site_id}:${event.visitor_id}`
-    const a = deps.sessionizer.assign(event, deps.store.get(key))
-    deps.store.set(key, a.newState)
+    const a = assign(event)
     return ok({
       ...event,
       session_id: a.session_id,
@@ -234,5 +233,22 @@ export function createSessionizeStep<E extends SessionEvent>(deps: {
       landing_url: a.landing_url,
       entry_referrer_class: a.entry_referrer_class,
     })
+  }
+}
+
+/**
+ * What the step does, without copying the event: looks up the visitor's state (keyed `site:visitor`), assigns,
+ * stores the new state, and returns the assignment.
+ * @example const assign = createSessionAssigner({ sessionizer, store }); const { session_id } = assign(event)
+ */
+export function createSessionAssigner(deps: {
+  sessionizer: Sessionizer
+  store: SessionStore
+}): (event: SessionEvent) => SessionAssignment {
+  return (event) => {
+    const key = `${event.site_id}:${event.visitor_id}`
+    const a = deps.sessionizer.assign(event, deps.store.get(key))
+    deps.store.set(key, a.newState)
+    return a
   }
 }
