@@ -161,6 +161,7 @@ for (const d of datasets) {
     put(`smape_${m}_${d.key}`, r.methods[m]?.smape)
     put(`coverage_${m}_${d.key}`, r.methods[m]?.coverage)
   }
+  for (const [m, w] of Object.entries(r.ensemble_weights ?? {})) put(`ensemble_weight_${m}_${d.key}`, w)
   put(`mase_served_${d.key}`, r.served.overall?.mase)
   put(`smape_served_${d.key}`, r.served.overall?.smape)
   put(`coverage_served_${d.key}`, r.served.overall?.coverage)
@@ -184,6 +185,7 @@ if (sim?.hourly) {
     put(`coverage_${m}_sim`, r.methods[m]?.coverage)
   }
   put('train_s_sim', r.timing.train_seconds)
+  for (const [m, w] of Object.entries(r.ensemble_weights ?? {})) put(`ensemble_weight_${m}_sim`, w)
   if (c?.coverage != null) {
     inside += c.coverage * c.n * r.horizon
     total += c.n * r.horizon
@@ -251,7 +253,7 @@ writeResult(
   metrics,
   [
     `TF.js backend ${backend}. Parts: ${[...parts].join(', ')}. Wikipedia: 10 pages, daily, horizon 28, folds aligned on one clock; M4 hourly: 4 series, horizon 48, folds counted from each series' end (they sit in different years).`,
-    `${folds} scored folds + 3 selection folds per dataset; the served method of a series at each scored fold is chosen from earlier folds only (pooled default, per-series switch only on ≥20 % better mean MASE over ≥3 folds, winning most).`,
+    `${folds} scored folds + 3 selection folds per dataset; the served method of a series at each scored fold is chosen from earlier folds only (pooled default, per-series switch only on ≥20 % better mean MASE over ≥3 folds, winning most). The default incumbent is the ensemble: the mean of the model's and the three baselines' p10/p50/p90, each weighted by 1 / its mean MASE over all series on the folds before the one forecast (equal weights at the first fold); "ensemble_weights_*" are the weights over all folds, what the job would serve.`,
     'MASE scale: seasonal differences of the in-sample history (7 days / 24 hours, the M4 convention); coverage_p10_p90 = served forecasts, all datasets (Wikipedia, M4, simulator hourly) pooled by points.',
     'Holiday features off for Wikipedia and M4 (not Vietnamese); on for the simulator, as in the job.',
     `Simulator: seed 7, ${args['sim-days']} days from 2026-06-01 at scale 1, generated in process; hourly pageviews (bots excluded) of the 5 sites and each of their sections (33 series), backtested with the forecast job's model settings (models/forecast/suite.ts DEFAULT_SUITE_SETTINGS, lookback by platformModelConfig) over ${folds} scored + 3 selection folds of 48 h: mase_ratio_sim. mase_ratio_sim_daily: the same series summed per day, horizon 14, 2 scored + 2 selection folds (too little history for the daily model: baselines only).`,

@@ -237,6 +237,8 @@ async function runTraining(ctx: JobContext): Promise<KeyFigures> {
       metric_rows: metrics.length,
       hourly_model_series: count(suite.hourly, 'model'),
       daily_model_series: count(suite.daily, 'model'),
+      hourly_ensemble_series: count(suite.hourly, 'ensemble'),
+      daily_ensemble_series: count(suite.daily, 'ensemble'),
       seconds: Math.round((performance.now() - t0) / 100) / 10,
       tf_wasm: backend === 'wasm' ? 1 : 0,
     }

@@ -168,9 +168,12 @@ export async function runSimulatorParts(opts: SimBenchOptions): Promise<SimBench
       },
     })
     const trainSeconds = seconds(t1)
-    // Worst case for the hourly run: every series served by the model (the networks run for all of them).
-    if (suite.hourly.model)
-      for (const id of Object.keys(suite.hourly.served)) suite.hourly.served[id] = 'model'
+    // Worst case for the hourly run: every series served by the ensemble (the networks and every baseline run for
+    // all of them), or by the model alone when there are no ensemble weights.
+    if (suite.hourly.model) {
+      const worst = suite.hourly.ensembleWeights ? 'ensemble' : 'model'
+      for (const id of Object.keys(suite.hourly.served)) suite.hourly.served[id] = worst
+    }
     try {
       const t2 = performance.now()
       const out = await serveForecastSuite(suite, series, live, { tf, anomalyHours: 24 })

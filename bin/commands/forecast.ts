@@ -93,7 +93,12 @@ export function renderForecastReport(r: BacktestResult, seriesCount: number): st
   rows.push(row('served', r.served.overall))
   lines.push(renderTable(['method', 'MASE', 'sMAPE', 'p10–p90 coverage', 'series×folds'], rows).trimEnd())
   const ratio = r.served.overall?.mase_ratio_vs_seasonal_naive ?? null
-  lines.push(`served MASE / seasonal naive MASE: ${num(ratio, 3)}`, '')
+  lines.push(`served MASE / seasonal naive MASE: ${num(ratio, 3)}`)
+  if (r.ensemble_weights) {
+    const w = Object.entries(r.ensemble_weights).map(([m, x]) => `${m} ${num(x ?? null, 2)}`)
+    lines.push(`ensemble weights (1 / backtest MASE): ${w.join(', ')}`)
+  }
+  lines.push('')
   const per = Object.entries(r.served.per_series).map(([id, s]) => [id, s.method ?? '—', s.notes.join('; ')])
   lines.push('Served method per series:', renderTable(['series', 'method', 'notes'], per).trimEnd())
   if (r.notes.length > 0) lines.push('', 'Notes:', ...r.notes.map((n) => `  - ${n}`))

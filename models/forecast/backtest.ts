@@ -1,9 +1,11 @@
 // Rolling-origin backtests: every method forecasts from the same origins, seeing only the data before each origin
 // (all series are cut at the same instant, so the global model cannot learn one series' future from another).
-// The served method of a series is the one with the lowest MASE on the folds *before* the one being scored.
+// The served method of a series is chosen from its record on the folds *before* the one being scored; by default
+// it is the ensemble (model and baselines weighted by their MASE on those earlier folds, see ensemble.ts).
 import type { Tf } from '../tf/index.ts'
 import { BASELINE_NAMES, baselineForecast, type QuantileForecast } from './baselines.ts'
 import { type Freq, stepLabel } from './calendar.ts'
+import { combineForecasts, ENSEMBLE_MEMBERS, type EnsembleWeights, ensembleWeights } from './ensemble.ts'
 import { coverageCount, mase, maseScale, meanDefined, smape } from './metrics.ts'
 import {
   defaultModelConfig,
@@ -16,11 +18,13 @@ import {
 } from './model.ts'
 import { endOf, historyBefore, type Series } from './series.ts'
 
-export const METHOD_NAMES = ['model', ...BASELINE_NAMES] as const
+export const METHOD_NAMES = ['model', ...BASELINE_NAMES, 'ensemble'] as const
 export type MethodName = (typeof METHOD_NAMES)[number]
 
 /** The order in which ties (and series with no track record yet) are resolved. */
-const PREFERENCE: readonly MethodName[] = ['model', 'seasonal_naive', 'weekday_mean_8w', 'naive']
+const PREFERENCE: readonly MethodName[] = ['ensemble', 'model', 'seasonal_naive', 'weekday_mean_8w', 'naive']
+/** The incumbent when nothing is preferred: the ensemble where it exists (it contains the model), else the model. */
+const INCUMBENTS: readonly MethodName[] = ['ensemble', 'model']
 
 /** MASE seasonality: a week of days for daily series, a day of hours for hourly ones (the M4 convention). */
 export const maseSeason = (freq: Freq) => (freq === 'daily' ? 7 : 24)
@@ -56,6 +60,8 @@ export interface FoldForecasts {
   /** series id → first step forecast (the origin) and one past the last history step the methods saw. */
   cut: Map<string, { origin: number; historyEnd: number }>
   forecasts: Map<string, Partial<Record<MethodName, QuantileForecast>>>
+  /** The ensemble's weights at this fold (from the earlier folds' scores only); undefined without the model. */
+  ensembleWeights?: EnsembleWeights
 }
 
 export type BacktestProgress =
@@ -98,6 +104,8 @@ export interface BacktestResult {
       | null
     per_series: Record<string, ServedSeries>
   }
+  /** What the ensemble is served with from now on: inverse mean MASE over all folds (null without the model). */
+  ensemble_weights: EnsembleWeights | null
   notes: string[]
   timing: { seconds: number; train_seconds: number; trained_windows: number }
 }
@@ -137,7 +145,7 @@ type ScoreRecords = ReadonlyArray<{
 
 /**
  * Picks a series' method from its record on earlier folds. An incumbent — `preferred` (the method that did best
- * over all series, see {@link pooledMethod}), else the model — is kept unless another method beat it clearly on
+ * over all series, see {@link pooledMethod}), else the ensemble, else the model — is kept unless another method beat it clearly on
  * this series: on at least `rule.minFolds` folds, by ≥ `rule.margin` in mean MASE, and on
  * most of those folds. Per-series MASE over a few folds is noisy; serving the noisiest winner loses overall.
  * With no incumbent available, the method with the lowest mean MASE (sMAPE if no MASE is defined) is served.
@@ -159,9 +167,7 @@ export function chooseMethod(
   const incumbent =
     preferred !== undefined && candidates.includes(preferred)
       ? preferred
-      : candidates.includes('model')
-        ? 'model'
-        : undefined
+      : INCUMBENTS.find((m) => candidates.includes(m))
   const others: MethodName[] = candidates.filter((m) => m !== incumbent)
   const byMase: MethodName[] = others.filter((m) => means[m] != null)
   const pool = byMase.length > 0 ? byMase : others.filter((m) => smapes[m] !== undefined)
@@ -243,6 +249,9 @@ export async function backtestForecast(
     throw new Error('backtestForecast: a TF.js handle (opts.tf) is needed to backtest the model')
   const cfg = defaultModelConfig(freq, H, opts.model === false ? {} : opts.model)
   const methods: MethodName[] = useModel ? [...METHOD_NAMES] : [...BASELINE_NAMES]
+  // Only the scores of folds already past weigh the ensemble's members.
+  const weightsFrom = (rs: readonly FoldRecord[]) =>
+    ensembleWeights(rs.flatMap((r) => [...r.scores.values()]))
   const notes: string[] = []
   const note = (message: string) => {
     notes.push(message)
@@ -332,6 +341,13 @@ export async function backtestForecast(
         disposeForecastModel(model)
       }
     }
+    const weights = useModel ? weightsFrom(records) : undefined
+    if (weights) {
+      for (const per of forecasts.values()) {
+        const f = combineForecasts(per, weights, H)
+        if (f) per.ensemble = f
+      }
+    }
 
     opts.onFold?.({
       fold: fi + 1,
@@ -340,6 +356,7 @@ export async function backtestForecast(
         live.map((s, i) => [s.id, { origin: originOf(s, fi), historyEnd: endOf(histories[i] as Series) }]),
       ),
       forecasts,
+      ...(weights ? { ensembleWeights: weights } : {}),
     })
     for (const [i, s] of live.entries()) {
       const per = forecasts.get(s.id)
@@ -426,7 +443,7 @@ export async function backtestForecast(
 
   // What each series is served from now on: the same rule over all folds; reasons a reader can act on.
   const finalPreferred = pooledMethod(records, methods, rule)
-  if (useModel && finalPreferred !== undefined && finalPreferred !== 'model') {
+  if (useModel && finalPreferred !== undefined && !INCUMBENTS.includes(finalPreferred)) {
     note(
       `over all series the model lost to ${finalPreferred} in the backtest, so ${finalPreferred} is the default; a series keeps the model only where it clearly won`,
     )
@@ -445,7 +462,7 @@ export async function backtestForecast(
       )
     } else if (why) seriesNotes.push(`model not used: ${why}; serving ${method}`)
     else if (reason !== undefined) seriesNotes.push(`${reason}: serving ${method}`)
-    else if (useModel && method !== 'model' && finalPreferred === method) {
+    else if (useModel && !INCUMBENTS.includes(method as MethodName) && finalPreferred === method) {
       seriesNotes.push(`serving ${method}, the default after the model lost over all series`)
     } else if (useModel && !candidates.includes('model'))
       seriesNotes.push(`model could not be trained on this history; serving ${method}`)
@@ -477,6 +494,7 @@ export async function backtestForecast(
       overall: servedAgg && { ...servedAgg, mase_ratio_vs_seasonal_naive: ratio, methods_used: used },
       per_series: perSeries,
     },
+    ensemble_weights: useModel ? roundWeights(weightsFrom(records)) : null,
     notes,
     timing: {
       seconds: round((performance.now() - t0) / 1000, 2) ?? 0,
@@ -491,3 +509,6 @@ function round(x: number | undefined, digits = 4): number | null {
   const f = 10 ** digits
   return Math.round(x * f) / f
 }
+
+const roundWeights = (w: EnsembleWeights): EnsembleWeights =>
+  Object.fromEntries(ENSEMBLE_MEMBERS.map((m) => [m, round(w[m] ?? 0) ?? 0]))

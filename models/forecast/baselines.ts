@@ -2,7 +2,16 @@
 // (same hour / same weekday last week), and Parse.ly's "average line" (mean of the same weekday, last 8 weeks).
 // Their p10–p90 come from the method's own past errors, so coverage is comparable with the model's.
 import { type Freq, stepsPerWeek } from './calendar.ts'
-import { quantile } from './metrics.ts'
+import type { quantile } from './metrics.ts'
+
+/** {@link quantile} of a sample already sorted ascending (no copy, no sort). */
+function sortedQuantile(s: ArrayLike<number>, q: number): number | undefined {
+  if (s.length === 0) return undefined
+  const pos = (s.length - 1) * q
+  const lo = Math.floor(pos)
+  const hi = Math.ceil(pos)
+  return (s[lo] as number) + ((s[hi] as number) - (s[lo] as number)) * (pos - lo)
+}
 
 export interface QuantileForecast {
   p10: number[]
@@ -15,25 +24,26 @@ export interface QuantileForecast {
 export const BASELINE_NAMES = ['seasonal_naive', 'weekday_mean_8w', 'naive'] as const
 export type BaselineName = (typeof BASELINE_NAMES)[number]
 
+/** `n`: forecast as if the history ended there (its first n values) — the calibration never copies a prefix. */
 type PointForecast = (
   history: readonly number[],
   horizon: number,
   freq: Freq,
+  n?: number,
 ) => { values: number[]; note?: string } | undefined
 
 /** Last value, repeated. */
-export const naivePoint: PointForecast = (history, horizon) => {
-  if (history.length === 0) return undefined
-  const last = history[history.length - 1] as number
+export const naivePoint: PointForecast = (history, horizon, _freq, n = history.length) => {
+  if (n === 0) return undefined
+  const last = history[n - 1] as number
   return { values: new Array<number>(horizon).fill(last) }
 }
 
 /** Same step one week earlier (same weekday for daily, same hour of the same weekday for hourly). */
-export const seasonalNaivePoint: PointForecast = (history, horizon, freq) => {
+export const seasonalNaivePoint: PointForecast = (history, horizon, freq, n = history.length) => {
   const m = stepsPerWeek(freq)
-  const n = history.length
   if (n < m) {
-    const f = naivePoint(history, horizon, freq)
+    const f = naivePoint(history, horizon, freq, n)
     return (
       f && {
         values: f.values,
@@ -45,11 +55,10 @@ export const seasonalNaivePoint: PointForecast = (history, horizon, freq) => {
 }
 
 /** Mean of the same weekday (and hour) over the last 8 weeks of history (fewer if the history is shorter). */
-export const weekdayMean8wPoint: PointForecast = (history, horizon, freq) => {
+export const weekdayMean8wPoint: PointForecast = (history, horizon, freq, n = history.length) => {
   const m = stepsPerWeek(freq)
-  const n = history.length
   if (n < m) {
-    const f = naivePoint(history, horizon, freq)
+    const f = naivePoint(history, horizon, freq, n)
     return (
       f && {
         values: f.values,
@@ -107,7 +116,7 @@ export function baselineForecast(
   let pooled = 0
   for (let o = n - 1; o >= Math.max(minOrigin, n - back - horizon) && o >= 1; o--) {
     const steps = Math.min(horizon, n - o)
-    const past = point(history.slice(0, o), steps, freq)
+    const past = point(history, steps, freq, o)
     if (!past) continue
     for (let j = 0; j < steps; j++) {
       if (opts.observed && !opts.observed[o + j]) continue
@@ -117,16 +126,27 @@ export function baselineForecast(
   }
   const p10: number[] = []
   const p90: number[] = []
-  const all = pooled < 3 ? [] : errors.flat()
+  // Numeric typed-array sorts: the calibration of an hourly series pools thousands of errors per step.
+  const pool = (runs: ReadonlyArray<readonly number[]>) => {
+    const out = new Float64Array(runs.reduce((a, r) => a + r.length, 0))
+    let k = 0
+    for (const r of runs) {
+      out.set(r, k)
+      k += r.length
+    }
+    return out.sort()
+  }
+  let all: Float64Array | undefined
   for (let j = 0; j < horizon; j++) {
     // Pool neighbouring horizons (±2) so each quantile rests on enough errors.
-    let sample: number[] = []
-    for (let k = Math.max(0, j - 2); k <= Math.min(horizon - 1, j + 2); k++)
-      sample = sample.concat(errors[k] ?? [])
-    if (sample.length < 10) sample = all
+    let sample: Float64Array = pool(errors.slice(Math.max(0, j - 2), Math.min(horizon - 1, j + 2) + 1))
+    if (sample.length < 10) {
+      all ??= pool(pooled < 3 ? [] : errors)
+      sample = all
+    }
     const base = tf(f.values[j] as number)
-    const lo = quantile(sample, 0.1) ?? 0
-    const hi = quantile(sample, 0.9) ?? 0
+    const lo = sortedQuantile(sample, 0.1) ?? 0
+    const hi = sortedQuantile(sample, 0.9) ?? 0
     p10.push(inv(base + Math.min(0, lo)))
     p90.push(inv(base + Math.max(0, hi)))
   }

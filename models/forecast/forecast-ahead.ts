@@ -2,8 +2,9 @@
 // baseline (with a note) whenever that method cannot forecast the series. Never NaN, never a throw for data.
 import type { Tf } from '../tf/index.ts'
 import type { MethodName } from './backtest.ts'
-import { baselineForecast, type QuantileForecast } from './baselines.ts'
+import { BASELINE_NAMES, baselineForecast, type QuantileForecast } from './baselines.ts'
 import { type Freq, stepsPerWeek } from './calendar.ts'
+import { combineForecasts, type EnsembleWeights } from './ensemble.ts'
 import {
   defaultModelConfig,
   disposeForecastModel,
@@ -27,6 +28,8 @@ export interface ForecastAheadOptions {
   horizon: number
   /** The served method per series id (e.g. from `backtestForecast(...).served.per_series`); default: model. */
   methods?: Record<string, MethodName | null | undefined>
+  /** Weights of the 'ensemble' method (from the backtest's `ensemble_weights`); required to serve it. */
+  ensembleWeights?: EnsembleWeights | null
   model?: Partial<ForecastModelConfig>
   /** A model already trained (e.g. nightly, loaded from the model store): used as is, nothing is trained. */
   trained?: ForecastModel
@@ -46,7 +49,10 @@ export async function forecastAhead(
   const live = series.filter((s) => s.values.length > 0)
   const modelPreds = new Map<string, QuantileForecast>()
   const modelNotes: string[] = []
-  if (live.some((s) => want(s) === 'model')) {
+  const weights = opts.ensembleWeights ?? undefined
+  const needsModel = (s: Series) =>
+    want(s) === 'model' || (want(s) === 'ensemble' && weights !== undefined && (weights.model ?? 0) > 0)
+  if (live.some(needsModel)) {
     if (!opts.tf) modelNotes.push('no TF.js backend given')
     else if (opts.trained) {
       if (opts.trained.config.horizon < opts.horizon || opts.trained.config.freq !== opts.freq)
@@ -96,6 +102,24 @@ export async function forecastAhead(
       notes.push(
         `model unavailable for this series (${modelNotes.join('; ') || 'history too short or negative values'})`,
       )
+    } else if (method === 'ensemble') {
+      if (weights) {
+        const members: Partial<Record<MethodName, QuantileForecast>> = {}
+        const f = modelPreds.get(s.id)
+        if (f) members.model = f
+        for (const b of BASELINE_NAMES) {
+          const g = baselineForecast(b, s.values, opts.horizon, opts.freq, { observed: s.observed })
+          if (g) members[b] = g
+        }
+        const e = combineForecasts(members, weights, opts.horizon)
+        if (e) {
+          if (!f && (weights.model ?? 0) > 0)
+            e.notes.push(
+              `model unavailable for this series (${modelNotes.join('; ') || 'history too short or negative values'})`,
+            )
+          return { id: s.id, method, start, ...e }
+        }
+      } else notes.push('ensemble weights missing')
     } else {
       const f = baselineForecast(method, s.values, opts.horizon, opts.freq, { observed: s.observed })
       if (f) return { id: s.id, method, start, ...f }

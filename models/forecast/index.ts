@@ -67,6 +67,13 @@ export {
   readSeriesCsv,
   type SeriesCsvOptions,
 } from './csv.ts'
+export {
+  combineForecasts,
+  ENSEMBLE_MEMBERS,
+  type EnsembleMember,
+  type EnsembleWeights,
+  ensembleWeights,
+} from './ensemble.ts'
 export { type ForecastAheadOptions, forecastAhead, type ServedForecast } from './forecast-ahead.ts'
 export { lunarToSolar } from './lunar-calendar.ts'
 export { coverageCount, mase, maseScale, pinball, smape } from './metrics.ts'

@@ -7,6 +7,7 @@ import { z } from 'zod'
 import { loadModel, ModelFileError, saveModel, type Tf } from '../tf/index.ts'
 import { type ArticlePotentialParts, articlePotentialFromParts } from './article-potential.ts'
 import { METHOD_NAMES } from './backtest.ts'
+import { ENSEMBLE_MEMBERS } from './ensemble.ts'
 import type { ForecastModel, ForecastModelConfig } from './model.ts'
 import type { ServingFrequency, ServingSuite } from './suite.ts'
 
@@ -19,6 +20,7 @@ const FrequencyFile = z.object({
   served: z.record(z.string(), Method),
   defaultMethod: Method,
   seriesNotes: z.record(z.string(), z.array(z.string())).optional(),
+  ensembleWeights: z.partialRecord(z.enum(ENSEMBLE_MEMBERS), z.number().min(0)).optional(),
   members: z.number().int().min(0),
   config: z.record(z.string(), z.unknown()).nullable(),
 })
@@ -46,6 +48,7 @@ async function saveFrequency(dir: string, f: ServingFrequency): Promise<z.infer<
     served: f.served,
     defaultMethod: f.defaultMethod,
     ...(f.seriesNotes ? { seriesNotes: f.seriesNotes } : {}),
+    ...(f.ensembleWeights ? { ensembleWeights: f.ensembleWeights } : {}),
     members: nets.length,
     config: f.model ? (f.model.config as unknown as Record<string, unknown>) : null,
   }
@@ -84,6 +87,7 @@ async function loadFrequency(dir: string, f: z.infer<typeof FrequencyFile>): Pro
     served: f.served,
     defaultMethod: f.defaultMethod,
     ...(f.seriesNotes ? { seriesNotes: f.seriesNotes } : {}),
+    ...(f.ensembleWeights ? { ensembleWeights: f.ensembleWeights } : {}),
   }
   if (f.members > 0 && f.config) {
     const nets = []

@@ -16,6 +16,7 @@ import {
 import { type BacktestResult, backtestForecast, type MethodName } from './backtest.ts'
 import { baselineForecast } from './baselines.ts'
 import { type Freq, stepsPerWeek } from './calendar.ts'
+import type { EnsembleWeights } from './ensemble.ts'
 import { forecastAhead, type ServedForecast } from './forecast-ahead.ts'
 import {
   defaultModelConfig,
@@ -123,6 +124,8 @@ export interface ServingFrequency {
   defaultMethod: MethodName
   /** Why a series is served what it is (short history, model lost, …), from the backtest; copied to its forecasts. */
   seriesNotes?: Record<string, string[]>
+  /** Weights of the 'ensemble' method (inverse backtest MASE of the model and each baseline). */
+  ensembleWeights?: EnsembleWeights
   model?: ForecastModel
 }
 
@@ -225,14 +228,28 @@ async function trainFrequency(
   }
   const defaultMethod = majority(Object.values(served)) ?? 'seasonal_naive'
   let model: ForecastModel | undefined
-  if (cfg && Object.values(served).includes('model')) {
+  const ensembleWeights = backtest.ensemble_weights ?? undefined
+  const usesModel = Object.values(served).some(
+    (m) => m === 'model' || (m === 'ensemble' && (ensembleWeights?.model ?? 0) > 0),
+  )
+  if (cfg && usesModel) {
     opts.onProgress?.({ kind: 'stage', message: `${freq} model on all history` })
     model = await trainForecastModel(opts.tf, series, cfg, {
       onProgress: (p) => opts.onProgress?.({ kind: 'train', freq, stage: 'final', ...p }),
     })
     if (!model) notes.push(`${freq}: too few windows to train the final model; its series fall back`)
   }
-  return { freq, horizon, served, defaultMethod, seriesNotes, backtest, notes, ...(model ? { model } : {}) }
+  return {
+    freq,
+    horizon,
+    served,
+    defaultMethod,
+    seriesNotes,
+    backtest,
+    notes,
+    ...(ensembleWeights ? { ensembleWeights } : {}),
+    ...(model ? { model } : {}),
+  }
 }
 
 /** Articles needed to train (and to hold out a fifth for scoring) the article-potential network. */
@@ -388,6 +405,7 @@ async function serveFrequency(
     freq: f.freq,
     horizon,
     methods,
+    ...(f.ensembleWeights ? { ensembleWeights: f.ensembleWeights } : {}),
     ...(f.model ? { trained: f.model } : {}),
     ...(tf ? { tf } : {}),
   })

@@ -57,11 +57,54 @@ describe('backtestForecast', () => {
     expect(after[1]!.forecasts).toEqual(before[1]!.forecasts) // its targets changed, its forecasts must not
     expect(after[2]!.forecasts).not.toEqual(before[2]!.forecasts) // the test can tell a difference
     expect(Object.keys(after[1]!.forecasts.get('a') ?? {}).sort()).toEqual([
+      'ensemble',
       'model',
       'naive',
       'seasonal_naive',
       'weekday_mean_8w',
     ])
+  })
+
+  it("weighs the ensemble of a fold only by the folds before it (never by that fold's own actuals)", async () => {
+    const run = async (series: Series[]) => {
+      const folds: FoldForecasts[] = []
+      const r = await backtestForecast(series, {
+        freq: 'daily',
+        horizon: 14,
+        folds: 2,
+        selectionFolds: 1,
+        tf,
+        model: TINY_MODEL,
+        onFold: (f) => folds.push(f),
+      })
+      return { folds, r }
+    }
+    const original = threeSeries()
+    const before = await run(original)
+    const w = before.folds.map((f) => f.ensembleWeights)
+    // The first fold has no earlier fold: equal weights.
+    for (const m of ['model', 'seasonal_naive', 'weekday_mean_8w', 'naive'] as const)
+      expect(w[0]?.[m]).toBe(0.25)
+    expect(w[1]).not.toEqual(w[0])
+    // Change the actuals of the second fold (and after): its weights and forecasts stay, the third fold's move.
+    const [, second, third] = before.folds as [FoldForecasts, FoldForecasts, FoldForecasts]
+    const secondOrigin = second.cut.get('a')?.origin as number
+    const after = await run(scrambleFrom(original, secondOrigin))
+    expect(after.folds[1]?.ensembleWeights).toEqual(w[1])
+    expect(after.folds[1]?.forecasts.get('b')?.ensemble).toEqual(second.forecasts.get('b')?.ensemble)
+    expect(after.folds[2]?.ensembleWeights).not.toEqual(w[2])
+    // The ensemble is the weighted mean of the members with exactly those weights.
+    const per = third.forecasts.get('a') ?? {}
+    const w2 = w[2] ?? {}
+    const expected = (['model', 'seasonal_naive', 'weekday_mean_8w', 'naive'] as const).reduce(
+      (a, m) => a + (w2[m] as number) * (per[m]?.p50[0] as number),
+      0,
+    )
+    expect(per.ensemble?.p50[0]).toBeCloseTo(expected, 6)
+    // The ensemble is the default incumbent, and the weights to serve come from every fold.
+    expect(Object.values(before.r.served.per_series).map((s) => s.method)).toContain('ensemble')
+    const served = before.r.ensemble_weights ?? {}
+    expect(Object.values(served).reduce((a, b) => a + (b ?? 0), 0)).toBeCloseTo(1, 3)
   })
 
   it('compares every method on the same folds and serves one method per series, without NaN', async () => {
@@ -135,6 +178,8 @@ describe('backtestForecast', () => {
   it('runs baselines only when the model is switched off', async () => {
     const r = await backtestForecast(threeSeries(), { freq: 'daily', horizon: 7, folds: 1, model: false })
     expect(r.methods.model).toBeNull()
+    expect(r.methods.ensemble).toBeNull()
+    expect(r.ensemble_weights).toBeNull()
     expect(r.methods.seasonal_naive?.n).toBe(3)
     expect(r.served.overall?.methods_used.model).toBeUndefined()
   })
@@ -197,6 +242,15 @@ describe('chooseMethod', () => {
     expect(chooseMethod(records, 'b', both, 'seasonal_naive', { margin: 0.1, minFolds: 3 }).method).toBe(
       'seasonal_naive',
     )
+  })
+
+  it('keeps the ensemble as the incumbent where it exists, unless a single method clearly beat it', () => {
+    const withEnsemble: MethodName[] = [...all, 'ensemble']
+    expect(chooseMethod([], 'a', withEnsemble).method).toBe('ensemble')
+    const close = [1, 2, 3].map(() => rec('a', { ensemble: 1, model: 0.9, naive: 1.1 }))
+    expect(chooseMethod(close, 'a', withEnsemble).method).toBe('ensemble')
+    const clear = [1, 2, 3].map(() => rec('a', { ensemble: 1, model: 0.7, naive: 1.1 }))
+    expect(chooseMethod(clear, 'a', withEnsemble).method).toBe('model')
   })
 
   it('picks the best baseline when there is no model forecast', () => {

@@ -180,7 +180,10 @@ describe('the model store', () => {
       cfg,
     )
     expect(model).toBeDefined()
-    const served = Object.fromEntries(series.map((s) => [s.hourly.id, 'model' as const]))
+    // One series served by the model, one by the ensemble (its weights must survive the store too).
+    const served = Object.fromEntries(
+      series.map((s, i) => [s.hourly.id, i === 0 ? ('model' as const) : ('ensemble' as const)]),
+    )
     const suite: ServingSuite = {
       ...baselines(),
       version: 'fc-store',
@@ -190,6 +193,7 @@ describe('the model store', () => {
         served,
         defaultMethod: 'model',
         seriesNotes: { [(series[0] as TrafficSeries).hourly.id]: ['a note'] },
+        ensembleWeights: { model: 0.5, seasonal_naive: 0.25, weekday_mean_8w: 0.15, naive: 0.1 },
         ...(model ? { model } : {}),
       },
       articleLogLinear: { logR24: 1.2, logR72: 1.6 },
@@ -204,7 +208,8 @@ describe('the model store', () => {
         const b = await serveForecastSuite(loaded, series, [], { tf })
         expect(b.hourly).toEqual(a.hourly)
         expect(b.daily).toEqual(a.daily)
-        expect(a.hourly.every((f) => f.method === 'model')).toBe(true)
+        expect(a.hourly.map((f) => f.method)).toEqual(['model', 'ensemble'])
+        expect(loaded.hourly.ensembleWeights).toEqual(suite.hourly.ensembleWeights)
         expect(b.hourly[0]?.notes).toContain('a note')
         expect(loaded.articleLogLinear).toEqual(suite.articleLogLinear)
       } finally {
