@@ -2,48 +2,12 @@ import { describe, expect, it } from 'vitest'
 import type { Processor } from '../../../transform/outcome.ts'
 import { createEventPipeline, type EnrichedEvent } from '../../../transform/pipeline/index.ts'
 import { createSessionizer, createSessionStore } from '../../../transform/pipeline/steps/sessionize.ts'
-import type { EventRow } from '../../../transform/writer.ts'
+import { EVENT_COLUMNS, type EventRow } from '../../../transform/writer.ts'
 import { aMessage, MORNING } from '../builders.ts'
 
-/** Columns of `events` in infra/clickhouse/migrations/0003_events.sql, minus `day` (ClickHouse computes it). */
-const EVENTS_COLUMNS = [
-  'event_id',
-  'schema_version',
-  'type',
-  'name',
-  'ts',
-  'received_at',
-  'agency_id',
-  'site_id',
-  'url',
-  'path',
-  'title',
-  'article_id',
-  'section',
-  'referrer',
-  'referrer_host',
-  'referrer_class',
-  'referrer_source',
-  'utm_source',
-  'utm_medium',
-  'utm_campaign',
-  'utm_content',
-  'utm_term',
-  'visitor_id',
-  'consented',
-  'session_id',
-  'session_page',
-  'engaged_ms',
-  'scroll_pct',
-  'props',
-  'device',
-  'os',
-  'browser',
-  'is_bot',
-  'bot_kind',
-  'country',
-  'province',
-]
+// The `events` columns the writer inserts (`day` is computed by ClickHouse), its own bookkeeping column aside:
+// what the pipeline must fill.
+const EVENTS_COLUMNS = EVENT_COLUMNS.filter((c) => c !== 'ingest_token')
 
 const newPipeline = () =>
   createEventPipeline({
