@@ -15,7 +15,6 @@
 // a view that missed it gets it — exactly once (migration 0020).
 
 import { Readable } from 'node:stream'
-import type { ClickHouseSettings } from '@clickhouse/client'
 import type { ClickHouse } from '../infra/clickhouse/client.ts'
 import { AppError, errorMessage } from '../infra/errors.ts'
 import type { ArticleMessage } from '../ingest/contract/index.ts'
@@ -311,7 +310,10 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
   }
 
   /** Insert settings of a write: with a token, the views keep their own deduplication log of it. */
-  function insertSettings(token: string): ClickHouseSettings {
+  function insertSettings(token: string): {
+    insert_deduplication_token: string
+    deduplicate_blocks_in_dependent_materialized_views: 0 | 1
+  } {
     return {
       insert_deduplication_token: token,
       deduplicate_blocks_in_dependent_materialized_views: token ? 1 : 0,
@@ -328,6 +330,17 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
   }
 
   async function insertTsv(text: string, token: string): Promise<void> {
+    if (ch.insertRaw) {
+      // Embedded: the bytes go to the engine as they are, the settings ride in the INSERT (see insertRaw).
+      await ch.insertRaw({
+        table: `${db}.events`,
+        columns: EVENT_COLUMNS,
+        format: 'TabSeparated',
+        values: text,
+        settings: insertSettings(token),
+      })
+      return
+    }
     await ch.client.insert({
       table: `${db}.events`,
       columns: [...EVENT_COLUMNS],

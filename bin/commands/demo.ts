@@ -56,11 +56,13 @@ export async function demoCommand(ctx: Context): Promise<void> {
   // 1. History: 14 days ending yesterday (skipped when this data dir already has them).
   if (done.endDay !== yesterday) {
     process.stderr.write(`demo: back-filling ${DAYS} days of simulated traffic ending ${yesterday}…\n`)
+    // Embedded: the bulk back-fill (contract objects straight into the pipeline and writer, the same rows as
+    // the bytes path). With Kafka configured the events go through Kafka, as the platform's would.
     await simulateCommand(ctx, {
       seed: String(SEED),
       days: String(DAYS),
       scale: '1',
-      batch: '20000',
+      ...(config.kafka ? { batch: '20000' } : { direct: true }),
       live: false,
       rate: '1',
     })

@@ -1,8 +1,13 @@
 // One factory for ClickHouse access: the embedded chDB engine (default) or a server over HTTP,
 // both behind the official @clickhouse/client API. The chDB traps from ARCHITECTURE.md are handled here.
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseSettings } from '@clickhouse/client'
+import {
+  type ClickHouseClient,
+  ClickHouseLogLevel,
+  type ClickHouseSettings,
+  createClient,
+} from '@clickhouse/client'
 import type { ClickHouseConfig } from '../config.ts'
 import { ClickHouseUnavailableError, DataPathLockedError, errorMessage } from '../errors.ts'
 
@@ -27,7 +32,22 @@ export interface ClickHouse {
    * streaming query"), so inside the service (collector and jobs query concurrently) read buffered instead.
    */
   streamRows<T = Record<string, unknown>>(sql: string): AsyncIterable<T>
+  /**
+   * Embedded only: inserts a text payload handed to the engine as bytes (chDB's raw insert), with its settings
+   * written into the INSERT itself. `client.insert` on chDB turns the body stream back into one string, copies
+   * it into the statement and sends its settings as session `SET`s that stick to later queries.
+   */
+  insertRaw?(params: RawInsert): Promise<void>
   close(): Promise<void>
+}
+
+/** A {@link ClickHouse.insertRaw} request. */
+export interface RawInsert {
+  table: string
+  columns: readonly string[]
+  format: 'TabSeparated'
+  values: Buffer | string
+  settings: Record<string, string | number>
 }
 
 /** Who holds an embedded data path: written next to it so a second process can say whom to stop. */
@@ -95,7 +115,10 @@ async function* splitJsonLines<T>(chunks: AsyncIterable<{ text(): string }>): As
   if (rest.trim()) yield JSON.parse(rest) as T
 }
 
-async function openEmbedded(cfg: Extract<ClickHouseConfig, { kind: 'embedded' }>, command: string): Promise<ClickHouse> {
+async function openEmbedded(
+  cfg: Extract<ClickHouseConfig, { kind: 'embedded' }>,
+  command: string,
+): Promise<ClickHouse> {
   mkdirSync(cfg.path, { recursive: true })
   // Check first: opening a held path makes the engine print a raw exception on stderr.
   const holder = enginePid(cfg.path)
@@ -109,7 +132,10 @@ async function openEmbedded(cfg: Extract<ClickHouseConfig, { kind: 'embedded' }>
   } catch (err) {
     const holderNow = enginePid(cfg.path)
     if (holderNow !== undefined && holderNow !== process.pid) throw lockedError(cfg.path, holderNow, err)
-    throw new ClickHouseUnavailableError(`cannot open the embedded ClickHouse at ${cfg.path}: ${errorMessage(err)}`, err)
+    throw new ClickHouseUnavailableError(
+      `cannot open the embedded ClickHouse at ${cfg.path}: ${errorMessage(err)}`,
+      err,
+    )
   }
   writeFileSync(
     ownerFile(cfg.path),
@@ -127,7 +153,11 @@ async function openEmbedded(cfg: Extract<ClickHouseConfig, { kind: 'embedded' }>
     kind: 'embedded',
     database: cfg.database,
     where: cfg.path,
-    streamRows: <T>(sql: string) => splitJsonLines<T>(connection.chdb.queryStream(sql, { format: 'JSONEachRow' })),
+    streamRows: <T>(sql: string) =>
+      splitJsonLines<T>(connection.chdb.queryStream(sql, { format: 'JSONEachRow' })),
+    async insertRaw(params) {
+      await connection.chdb.rawInsert({ ...params, columns: [...params.columns] })
+    },
     async close() {
       if (closed) return
       closed = true
@@ -152,7 +182,11 @@ async function openServer(cfg: Extract<ClickHouseConfig, { kind: 'server' }>): P
     password: cfg.password,
     request_timeout: 300_000,
     // Long analyst queries behind proxies: progress headers keep the connection alive.
-    clickhouse_settings: { ...CLIENT_SETTINGS, send_progress_in_http_headers: 1, http_headers_progress_interval_ms: '10000' },
+    clickhouse_settings: {
+      ...CLIENT_SETTINGS,
+      send_progress_in_http_headers: 1,
+      http_headers_progress_interval_ms: '10000',
+    },
     // Failures surface as our typed errors; the client's own console logging would duplicate them unstructured.
     log: { level: ClickHouseLogLevel.OFF },
     ...(cfg.caFile && existsSync(cfg.caFile) ? { tls: { ca_cert: readFileSync(cfg.caFile) } } : {}),
@@ -167,7 +201,10 @@ async function openServer(cfg: Extract<ClickHouseConfig, { kind: 'server' }>): P
   const ping = await Promise.race([client.ping(), timeout])
   if (!ping.success) {
     await client.close().catch(() => undefined)
-    throw new ClickHouseUnavailableError(`cannot reach ClickHouse at ${where}: ${errorMessage(ping.error)}`, ping.error)
+    throw new ClickHouseUnavailableError(
+      `cannot reach ClickHouse at ${where}: ${errorMessage(ping.error)}`,
+      ping.error,
+    )
   }
   return {
     client,

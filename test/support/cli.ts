@@ -25,11 +25,14 @@ export function runNhip(
     opts.children.push(child)
     let stdout = ''
     let stderr = ''
-    child.stdout?.on('data', (d: Buffer) => {
-      stdout += d.toString()
+    // Decoded as a stream: a multi-byte character (Vietnamese text) split across two chunks stays whole.
+    child.stdout?.setEncoding('utf8')
+    child.stderr?.setEncoding('utf8')
+    child.stdout?.on('data', (d: string) => {
+      stdout += d
     })
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString()
+    child.stderr?.on('data', (d: string) => {
+      stderr += d
     })
     if (opts.stdin !== undefined) child.stdin?.end(opts.stdin)
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs)
@@ -54,8 +57,9 @@ export async function startNhip(
   const child = spawn(NHIP, ['start'], { env })
   children.push(child)
   let out = ''
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d.toString()
+  child.stdout?.setEncoding('utf8')
+  child.stdout?.on('data', (d: string) => {
+    out += d
   })
   const deadline = Date.now() + waitMs
   while (!out.includes('Nhịp is running') && Date.now() < deadline && child.exitCode === null)
