@@ -113,7 +113,10 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
     maxWaitTimeInMs: opts.maxWaitMs ?? 500,
     minBytes: opts.minBytes ?? 1,
     maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1_048_576,
-    sessionTimeout: 30_000,
+    // A worker that died (or lost its coordinator and restarted as a new member) holds its partitions until the
+    // coordinator expires its session: the group's stall after a coordinator kill is about this long. 15 s is
+    // far above the gaps between our heartbeats (between chunks, and every second while a write is retried).
+    sessionTimeout: 15_000,
     heartbeatInterval: 3000,
     // Short: kafkajs keeps asking a dead group coordinator by its cached node id until its retries run out, then
     // restarts the consumer, which finds the new coordinator by rejoining (~60 s stall with 10 retries of up to
