@@ -7,7 +7,7 @@ import type { Kafka } from 'kafkajs'
 import { Registry } from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../../infra/config.ts'
-import { findFreePortBlock, type KafkaClusterHandle, startKafkaCluster } from '../../infra/kafka/broker.ts'
+import type { KafkaClusterHandle } from '../../infra/kafka/broker.ts'
 import { createKafka } from '../../infra/kafka/client.ts'
 import { ensureTopics } from '../../infra/kafka/topics.ts'
 import { createLogger } from '../../infra/logger.ts'
@@ -15,7 +15,7 @@ import { type Collector, createCollector } from '../../ingest/collector.ts'
 import { addSite } from '../../ingest/sites/sites.ts'
 import { aBrowserBatch, aBrowserEvent, MOBILE_UA } from '../support/builders.ts'
 import { freshClickHouse, type TestClickHouse } from '../support/clickhouse.ts'
-import { readTopic } from '../support/kafka.ts'
+import { readTopic, startOwnBroker } from '../support/kafka.ts'
 
 const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
 let cluster: KafkaClusterHandle
@@ -27,14 +27,7 @@ let topics: NonNullable<ReturnType<typeof loadConfig>['kafka']>['topics']
 
 beforeAll(async () => {
   kafkaDir = mkdtempSync(path.join(os.tmpdir(), 'nhip-outage-kafka-'))
-  cluster = await startKafkaCluster({
-    dataDir: kafkaDir,
-    brokers: 1,
-    basePort: await findFreePortBlock(1),
-    controllerBasePort: await findFreePortBlock(1),
-    heapMb: 512,
-    log: () => undefined,
-  })
+  cluster = await startOwnBroker(kafkaDir)
   console.log(`own broker for the outage test: pid ${cluster.nodes[0]?.pid} at ${cluster.brokers.join(',')}`)
   const cfg = loadConfig({ KAFKA_BROKERS: cluster.brokers.join(','), KAFKA_EVENTS_PARTITIONS: '3' }).kafka
   if (!cfg) throw new Error('no kafka config')
@@ -91,13 +84,17 @@ describe('collector while Kafka is down', () => {
     const during = await post(20, accepted)
     expect(new Set(during)).toEqual(new Set([202]))
     expect(collector.sink.backlog().records).toBeGreaterThan(0)
-    console.log(`broker down: ${during.length} requests answered 202, ${collector.sink.backlog().records} records spooled`)
+    console.log(
+      `broker down: ${during.length} requests answered 202, ${collector.sink.backlog().records} records spooled`,
+    )
 
     await cluster.restart(1)
     await post(10, accepted)
     expect(await collector.sink.drained(90_000)).toBe(true)
 
-    const ids = (await readTopic(kafka, topics.events)).map((m) => (JSON.parse(m.value.toString()) as { event_id: string }).event_id)
+    const ids = (await readTopic(kafka, topics.events)).map(
+      (m) => (JSON.parse(m.value.toString()) as { event_id: string }).event_id,
+    )
     expect(ids.length).toBe(accepted.length)
     expect(new Set(ids)).toEqual(new Set(accepted))
   })

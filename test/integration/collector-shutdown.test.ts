@@ -11,12 +11,12 @@ import type { Kafka } from 'kafkajs'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { STOP_DEADLINE_MS } from '../../bin/commands/serve.ts'
 import { loadConfig } from '../../infra/config.ts'
-import { findFreePortBlock, type KafkaClusterHandle, startKafkaCluster } from '../../infra/kafka/broker.ts'
+import { findFreePortBlock, type KafkaClusterHandle } from '../../infra/kafka/broker.ts'
 import { createKafka } from '../../infra/kafka/client.ts'
 import { createLogger } from '../../infra/logger.ts'
 import { aBrowserBatch, aBrowserEvent, MOBILE_UA } from '../support/builders.ts'
 import { NHIP, runNhip } from '../support/cli.ts'
-import { readTopic } from '../support/kafka.ts'
+import { readTopic, startOwnBroker } from '../support/kafka.ts'
 
 const log = createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' })
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'nhip-collector-shutdown-'))
@@ -27,14 +27,7 @@ let env: NodeJS.ProcessEnv
 let url: string
 
 beforeAll(async () => {
-  cluster = await startKafkaCluster({
-    dataDir: kafkaDir,
-    brokers: 1,
-    basePort: await findFreePortBlock(1),
-    controllerBasePort: await findFreePortBlock(1),
-    heapMb: 512,
-    log: () => undefined,
-  })
+  cluster = await startOwnBroker(kafkaDir)
   const port = await findFreePortBlock(1)
   url = `http://127.0.0.1:${port}`
   env = {

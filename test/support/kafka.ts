@@ -1,5 +1,6 @@
 // Test helpers for the real broker: read a topic back, count what is in it.
-import type { Kafka, IHeaders } from 'kafkajs'
+import type { IHeaders, Kafka } from 'kafkajs'
+import { findFreePortBlock, type KafkaClusterHandle, startKafkaCluster } from '../../infra/kafka/broker.ts'
 
 export interface ReadMessage {
   partition: number
@@ -26,7 +27,10 @@ export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 60_000)
   const expected = await topicSize(kafka, topic)
   const out: ReadMessage[] = []
   if (expected === 0) return out
-  const consumer = kafka.consumer({ groupId: `test-reader-${topic}-${Date.now()}-${Math.random()}`, maxWaitTimeInMs: 100 })
+  const consumer = kafka.consumer({
+    groupId: `test-reader-${topic}-${Date.now()}-${Math.random()}`,
+    maxWaitTimeInMs: 100,
+  })
   await consumer.connect()
   await consumer.subscribe({ topics: [topic], fromBeginning: true })
   let done: () => void = () => undefined
@@ -50,4 +54,19 @@ export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 60_000)
   clearTimeout(timer)
   await consumer.disconnect()
   return out
+}
+
+/**
+ * A one-node broker of the test's own (the shared one must not be killed): free ports, 512 MB heap, quiet.
+ * @example const cluster = await startOwnBroker(mkdtempSync(path.join(os.tmpdir(), 'nhip-x-kafka-')))
+ */
+export async function startOwnBroker(dataDir: string): Promise<KafkaClusterHandle> {
+  return startKafkaCluster({
+    dataDir,
+    brokers: 1,
+    basePort: await findFreePortBlock(1),
+    controllerBasePort: await findFreePortBlock(1),
+    heapMb: 512,
+    log: () => undefined,
+  })
 }
