@@ -31,21 +31,24 @@ function scrambleFrom(series: Series[], from: number): Series[] {
   return series.map((s) => ({ ...s, values: s.values.map((v, i) => (s.start + i >= from ? v * 7 + 13 : v)) }))
 }
 
+/** A small daily backtest (2 scored folds + 1 for selection) with every fold's forecasts collected. */
+async function backtestFolds(series: Series[]) {
+  const folds: FoldForecasts[] = []
+  const r = await backtestForecast(series, {
+    freq: 'daily',
+    horizon: 14,
+    folds: 2,
+    selectionFolds: 1,
+    tf,
+    model: TINY_MODEL,
+    onFold: (f) => folds.push(f),
+  })
+  return { folds, r }
+}
+
 describe('backtestForecast', () => {
   it('never lets a fold see its future: changing data after an origin leaves that fold and earlier ones unchanged', async () => {
-    const run = async (series: Series[]) => {
-      const folds: FoldForecasts[] = []
-      await backtestForecast(series, {
-        freq: 'daily',
-        horizon: 14,
-        folds: 2,
-        selectionFolds: 1,
-        tf,
-        model: TINY_MODEL,
-        onFold: (f) => folds.push(f),
-      })
-      return folds
-    }
+    const run = async (series: Series[]) => (await backtestFolds(series)).folds
     const original = threeSeries()
     const before = await run(original)
     expect(before).toHaveLength(3)
@@ -66,19 +69,7 @@ describe('backtestForecast', () => {
   })
 
   it("weighs the ensemble of a fold only by the folds before it (never by that fold's own actuals)", async () => {
-    const run = async (series: Series[]) => {
-      const folds: FoldForecasts[] = []
-      const r = await backtestForecast(series, {
-        freq: 'daily',
-        horizon: 14,
-        folds: 2,
-        selectionFolds: 1,
-        tf,
-        model: TINY_MODEL,
-        onFold: (f) => folds.push(f),
-      })
-      return { folds, r }
-    }
+    const run = backtestFolds
     const original = threeSeries()
     const before = await run(original)
     const w = before.folds.map((f) => f.ensembleWeights)
