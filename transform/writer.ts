@@ -21,6 +21,7 @@ import type { ArticleMessage } from '../ingest/contract/index.ts'
 import type { SpoolSpan } from '../ingest/kafka/spool.ts'
 import { vietnamDay } from '../jobs/vietnam-time.ts'
 import type { EnrichedEvent } from './pipeline/pipeline.ts'
+import { chDateTime, TsvWriter } from './tsv-bytes.ts'
 
 /**
  * One row of the `events` table as the pipeline builds it (timestamps as epoch ms; the writer formats them).
@@ -41,30 +42,7 @@ export class InsertError extends AppError {
   }
 }
 
-/** DateTime64(3) text in UTC. */
-export function chDateTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '')
-}
-
-// Bulk encoding formats two timestamps per row; rows of a batch share minutes, so the
-// 'YYYY-MM-DD HH:MM:' prefix is cached per minute (cleared when it grows past a day of minutes).
-const minutePrefixes = new Map<number, string>()
-
-/** {@link chDateTime} for whole-millisecond instants from 1970 to 9999, with the minute prefix cached. */
-function chDateTimeFast(ms: number): string {
-  if (!Number.isInteger(ms) || ms < 0 || ms >= 253_402_300_800_000) return chDateTime(ms)
-  const minute = Math.floor(ms / 60_000)
-  let prefix = minutePrefixes.get(minute)
-  if (prefix === undefined) {
-    if (minutePrefixes.size >= 1440) minutePrefixes.clear()
-    prefix = chDateTime(minute * 60_000).slice(0, 17)
-    minutePrefixes.set(minute, prefix)
-  }
-  const rest = ms - minute * 60_000
-  const sec = Math.floor(rest / 1000)
-  const milli = rest - sec * 1000
-  return `${prefix}${sec < 10 ? '0' : ''}${sec}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`
-}
+export { chDateTime } from './tsv-bytes.ts'
 
 /** Where a write comes from, so that a replay of it can be recognised and finished. */
 export interface WriteSource {
@@ -194,54 +172,90 @@ export const EVENT_COLUMNS = [
   'ingest_token',
 ] as const
 
-const TSV_SPECIAL = /[\\\t\n\r\0]/
-const TSV_SPECIAL_ALL = /[\\\t\n\r\0]/g
-const TSV_ESCAPES: Record<string, string> = {
-  '\\': '\\\\',
-  '\t': '\\t',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\0': '\\0',
-}
-const QUOTED_SPECIAL = /[\\\t\n\r\0']/
-const QUOTED_SPECIAL_ALL = /[\\\t\n\r\0']/g
-const QUOTED_ESCAPES: Record<string, string> = { ...TSV_ESCAPES, "'": "\\'" }
-
-/** A String field of TabSeparated: backslash, tab, newline, CR and NUL escaped (most fields have none). */
-function tsv(s: string): string {
-  return TSV_SPECIAL.test(s) ? s.replace(TSV_SPECIAL_ALL, (c) => TSV_ESCAPES[c] ?? c) : s
-}
-
-/** A quoted string inside a TabSeparated Map value: `'…'` with backslash escapes. */
-function quoted(s: string): string {
-  return `'${QUOTED_SPECIAL.test(s) ? s.replace(QUOTED_SPECIAL_ALL, (c) => QUOTED_ESCAPES[c] ?? c) : s}'`
-}
-
-function tsvMap(m: Record<string, string>): string {
-  let out = ''
-  for (const k in m) out += `${out ? ',' : ''}${quoted(k)}:${quoted(m[k] ?? '')}`
-  return `{${out}}`
-}
-
 /**
- * Rows as TabSeparated text in {@link EVENT_COLUMNS} order, one line each.
- * @example client.insert({ table: 'nhip.events', columns: [...EVENT_COLUMNS], format: 'TabSeparated', values: … })
+ * Rows as TabSeparated bytes in {@link EVENT_COLUMNS} order, one line each (UTF-8).
+ * @example ch.insertRaw({ table: 'nhip.events', columns: EVENT_COLUMNS, format: 'TabSeparated', values: encodeEventsTsv(rows), settings: {} })
  */
-export function encodeEventsTsv(rows: readonly EventRow[], token = ''): string {
-  const tail = `\t${tsv(token)}`
-  const lines: string[] = new Array(rows.length)
+export function encodeEventsTsv(rows: readonly EventRow[], token = ''): Buffer {
+  const w = new TsvWriter(rows.length * 512)
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i] as EventRow
-    lines[i] =
-      `${tsv(r.event_id)}\t${r.schema_version}\t${tsv(r.type)}\t${tsv(r.name)}\t${chDateTimeFast(r.ts)}\t${chDateTimeFast(r.received_at)}\t` +
-      `${tsv(r.agency_id)}\t${tsv(r.site_id)}\t${tsv(r.url)}\t${tsv(r.path)}\t${tsv(r.title)}\t${tsv(r.article_id)}\t` +
-      `${tsv(r.section)}\t${tsv(r.referrer)}\t${tsv(r.referrer_host)}\t${tsv(r.referrer_class)}\t${tsv(r.referrer_source)}\t` +
-      `${tsv(r.utm_source)}\t${tsv(r.utm_medium)}\t${tsv(r.utm_campaign)}\t${tsv(r.utm_content)}\t${tsv(r.utm_term)}\t` +
-      `${tsv(r.visitor_id)}\t${r.consented ? 1 : 0}\t${tsv(r.session_id)}\t${r.session_page}\t${r.engaged_ms}\t${r.scroll_pct}\t` +
-      `${tsvMap(r.props)}\t${tsv(r.device)}\t${tsv(r.os)}\t${tsv(r.browser)}\t${r.is_bot ? 1 : 0}\t${tsv(r.bot_kind)}\t` +
-      `${tsv(r.country)}\t${tsv(r.province)}${tail}`
+    w.id(r.event_id)
+    w.tab()
+    w.uint(r.schema_version)
+    w.tab()
+    w.text(r.type)
+    w.tab()
+    w.text(r.name)
+    w.tab()
+    w.dateTime(r.ts)
+    w.tab()
+    w.dateTime(r.received_at)
+    w.tab()
+    w.text(r.agency_id)
+    w.tab()
+    w.text(r.site_id)
+    w.tab()
+    w.text(r.url)
+    w.tab()
+    w.text(r.path)
+    w.tab()
+    w.text(r.title)
+    w.tab()
+    w.text(r.article_id)
+    w.tab()
+    w.text(r.section)
+    w.tab()
+    w.text(r.referrer)
+    w.tab()
+    w.text(r.referrer_host)
+    w.tab()
+    w.text(r.referrer_class)
+    w.tab()
+    w.text(r.referrer_source)
+    w.tab()
+    w.text(r.utm_source)
+    w.tab()
+    w.text(r.utm_medium)
+    w.tab()
+    w.text(r.utm_campaign)
+    w.tab()
+    w.text(r.utm_content)
+    w.tab()
+    w.text(r.utm_term)
+    w.tab()
+    w.id(r.visitor_id)
+    w.tab()
+    w.uint(r.consented ? 1 : 0)
+    w.tab()
+    w.id(r.session_id)
+    w.tab()
+    w.uint(r.session_page)
+    w.tab()
+    w.uint(r.engaged_ms)
+    w.tab()
+    w.uint(r.scroll_pct)
+    w.tab()
+    w.map(r.props)
+    w.tab()
+    w.text(r.device)
+    w.tab()
+    w.text(r.os)
+    w.tab()
+    w.text(r.browser)
+    w.tab()
+    w.uint(r.is_bot ? 1 : 0)
+    w.tab()
+    w.text(r.bot_kind)
+    w.tab()
+    w.text(r.country)
+    w.tab()
+    w.text(r.province)
+    w.tab()
+    w.text(token)
+    w.newline()
   }
-  return lines.length ? `${lines.join('\n')}\n` : ''
+  return w.bytes()
 }
 
 export interface EventWriterOptions {
@@ -329,7 +343,7 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
     await ch.client.command({ query: 'SELECT 1', clickhouse_settings: insertSettings('') })
   }
 
-  async function insertTsv(text: string, token: string): Promise<void> {
+  async function insertTsv(text: Buffer | string, token: string): Promise<void> {
     if (ch.insertRaw) {
       // Embedded: the bytes go to the engine as they are, the settings ride in the INSERT (see insertRaw).
       await ch.insertRaw({
@@ -345,7 +359,7 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
       table: `${db}.events`,
       columns: [...EVENT_COLUMNS],
       format: 'TabSeparated',
-      values: Readable.from([Buffer.from(text)], { objectMode: false }),
+      values: Readable.from([typeof text === 'string' ? Buffer.from(text) : text], { objectMode: false }),
       clickhouse_settings: insertSettings(token),
     })
   }
