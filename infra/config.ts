@@ -45,7 +45,7 @@ export const EnvSchema = z.object({
   NHIP_TLS_KEY_FILE: z.string().min(1).optional(),
   NHIP_SPOOL_MAX_MB: positiveInt.default(1024),
   NHIP_TRANSFORM_GROUP: z.string().min(1).default('nhip-transform'),
-  NHIP_BATCH_ROWS: positiveInt.default(5000),
+  NHIP_BATCH_ROWS: positiveInt.default(20_000),
   NHIP_FLUSH_MS: positiveInt.default(500),
   /** Testing only: a transform worker SIGKILLs itself after this many writes, before committing. */
   NHIP_FAULT_CRASH_AFTER_WRITES: positiveInt.optional(),

@@ -10,7 +10,7 @@ import { errorMessage } from '../infra/errors.ts'
 import type { Logger } from '../infra/logger.ts'
 import type { ArticleMessage } from '../ingest/contract/index.ts'
 import type { Processor } from './outcome.ts'
-import { articlesFromPageviews } from './page-articles.ts'
+import { articlesFromPageviews, createPageArticleMemo } from './page-articles.ts'
 import { type EventRow, type EventWriter, kafkaToken, unfinishedKafkaWrites } from './writer.ts'
 
 export interface EventConsumerOptions {
@@ -179,6 +179,7 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
   }
 
   let writes = 0
+  const pageArticlesWritten = createPageArticleMemo()
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, heartbeat, isRunning, isStale } = payload
     const isEvents = batch.topic === topics.events
@@ -210,7 +211,9 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
           token: kafkaToken(batch.topic, batch.partition, first, last.offset, head.timestamp),
           mayBeUnfinished: unfinishedKafkaWrites(batch.topic, batch.partition, first),
         })
-        await writer.writeArticles(articlesFromPageviews(rows))
+        const pageArticles = pageArticlesWritten.unwritten(articlesFromPageviews(rows))
+        await writer.writeArticles(pageArticles)
+        pageArticlesWritten.written(pageArticles)
         return r
       })
       if (written === undefined) return

@@ -8,7 +8,7 @@ import type { ArticleMessage, EventMessage } from '../ingest/contract/index.ts'
 import type { SpoolSpan } from '../ingest/kafka/spool.ts'
 import { processContentMessage } from './content.ts'
 import type { Outcome } from './outcome.ts'
-import { articlesFromPageviews } from './page-articles.ts'
+import { articlesFromPageviews, createPageArticleMemo } from './page-articles.ts'
 import { createEventPipeline, createSessionizer } from './pipeline/index.ts'
 import { createSiteHosts, type SiteHosts } from './site-hosts.ts'
 import { createEventWriter, type EventRow, type EventWriter, spoolSource } from './writer.ts'
@@ -66,6 +66,7 @@ export async function createTransform(opts: {
     labelNames: ['outcome'] as const,
     registers: [opts.metrics],
   })
+  const pageArticlesWritten = createPageArticleMemo()
   const processEvent = (value: Buffer | null): Outcome<EventRow> => pipeline(value) as Outcome<EventRow>
 
   return {
@@ -94,7 +95,9 @@ export async function createTransform(opts: {
       // written again — a duplicate dead letter is harmless, a lost one is not.
       await writer.writeDeadLetters(dead)
       const { inserted, duplicates } = await writer.writeEvents(rows, span ? spoolSource(span) : undefined)
-      await writer.writeArticles([...articlesFromPageviews(rows), ...articles])
+      const pageArticles = pageArticlesWritten.unwritten(articlesFromPageviews(rows))
+      await writer.writeArticles([...pageArticles, ...articles])
+      pageArticlesWritten.written(pageArticles)
       counted.inc({ outcome: 'inserted' }, inserted)
       counted.inc({ outcome: 'duplicate' }, duplicates)
       counted.inc({ outcome: 'dlq' }, dead.length)

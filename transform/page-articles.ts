@@ -30,3 +30,25 @@ export function articlesFromPageviews(rows: EventRow[]): ArticleMessage[] {
   return [...seen.values()]
 }
 
+/**
+ * Remembers the page-seen article records this process has written, so that a chunk does not write the same
+ * placeholder again (every chunk of a busy site sees the same few hundred articles; each write is an engine
+ * insert). A record whose URL, title, section or author changed is written again. Bounded: past `max` keys it
+ * starts over, which costs one more write per article.
+ * @example const memo = createPageArticleMemo(); const fresh = memo.unwritten(list); await write(fresh); memo.written(fresh)
+ */
+export function createPageArticleMemo(max = 100_000): {
+  unwritten(list: ArticleMessage[]): ArticleMessage[]
+  written(list: ArticleMessage[]): void
+} {
+  const keys = new Set<string>()
+  const key = (a: ArticleMessage) =>
+    [a.agency_id, a.site_id, a.article_id, a.url, a.title, a.section, a.author].join('\u0000')
+  return {
+    unwritten: (list) => list.filter((a) => !keys.has(key(a))),
+    written(list) {
+      if (keys.size + list.length > max) keys.clear()
+      for (const a of list) keys.add(key(a))
+    },
+  }
+}

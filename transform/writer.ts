@@ -339,7 +339,8 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
    * tokened insert, so that no later insert of this process (a tool's, a test's) inherits the token.
    */
   async function resetInsertSettings(): Promise<void> {
-    if (ch.kind !== 'embedded') return
+    // insertRaw puts the settings in the INSERT itself: nothing sticks.
+    if (ch.kind !== 'embedded' || (ch.insertRaw && format === 'TabSeparated')) return
     await ch.client.command({ query: 'SELECT 1', clickhouse_settings: insertSettings('') })
   }
 

@@ -106,7 +106,7 @@ export function timeKafka(kafka: Kafka, times: StageTimes): Kafka {
 }
 
 /**
- * A ClickHouse handle whose client times `query` and `insert` (inserts labelled by table).
+ * A ClickHouse handle whose client times `query` and `insert`, and `insertRaw` (inserts labelled by table).
  * @example const timed = timeClickHouse(ch, times); await createTransform({ ch: timed, log, metrics })
  */
 export function timeClickHouse(ch: ClickHouse, times: StageTimes): ClickHouse {
@@ -128,5 +128,18 @@ export function timeClickHouse(ch: ClickHouse, times: StageTimes): ClickHouse {
       return typeof value === 'function' ? value.bind(target) : value
     },
   })
-  return { ...ch, client, streamRows: ch.streamRows, close: ch.close }
+  const { insertRaw } = ch
+  return {
+    ...ch,
+    client,
+    streamRows: ch.streamRows,
+    close: ch.close,
+    // Embedded writes of events go through insertRaw, not client.insert: the same label per table.
+    ...(insertRaw && {
+      insertRaw: (params) =>
+        times.time(`clickhouse insert ${params.table.split('.').pop() ?? params.table}`, () =>
+          insertRaw(params),
+        ),
+    }),
+  }
 }
