@@ -1,6 +1,6 @@
 // One factory for ClickHouse access: the embedded chDB engine (default) or a server over HTTP,
 // both behind the official @clickhouse/client API. The chDB traps from ARCHITECTURE.md are handled here.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import {
@@ -116,6 +116,19 @@ async function* splitJsonLines<T>(chunks: AsyncIterable<{ text(): string }>): As
   if (rest.trim()) yield JSON.parse(rest) as T
 }
 
+/**
+ * Creates the staging directory of insertRaw, or empties it of other processes' files: a crash left them and the
+ * data path is this process's now, so they are never read again. This process's own belong to running inserts.
+ */
+export function prepareStaging(dir: string, pid = process.pid): void {
+  mkdirSync(dir, { recursive: true })
+  for (const f of readdirSync(dir))
+    if (!f.startsWith(`${pid}-`)) rmSync(path.join(dir, f), { recursive: true, force: true })
+}
+
+/** Names the staging files of insertRaw: unique in this process, whatever handle writes them. */
+let stagedInserts = 0
+
 async function openEmbedded(
   cfg: Extract<ClickHouseConfig, { kind: 'embedded' }>,
   command: string,
@@ -142,11 +155,9 @@ async function openEmbedded(
     ownerFile(cfg.path),
     JSON.stringify({ pid: process.pid, command, startedAt: new Date().toISOString() } satisfies OwnerRecord),
   )
-  // Payloads of insertRaw wait here while the engine reads them; whatever a crash left is never read again.
+  // Payloads of insertRaw wait here while the engine reads them.
   const staging = `${cfg.path}.inserts`
-  rmSync(staging, { recursive: true, force: true })
-  mkdirSync(staging, { recursive: true })
-  let staged = 0
+  prepareStaging(staging)
   // createClient's public type does not list `connection` yet (chdb ships ahead of the client's types).
   const client = createClient({
     connection,
@@ -164,7 +175,7 @@ async function openEmbedded(
     async insertRaw(params) {
       // Staged through a file: the engine reads it with the file() table function at about a third less CPU per
       // row than the same bytes inlined into the INSERT (chDB's rawInsert), measured on 1.1 M simulated events.
-      const file = path.join(staging, `${process.pid}-${++staged}.tsv`)
+      const file = path.join(staging, `${process.pid}-${++stagedInserts}.tsv`)
       await writeFile(file, params.values)
       try {
         await client.command({ query: insertFromFileSql(params, file) })

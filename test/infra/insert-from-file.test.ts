@@ -1,6 +1,10 @@
-// The INSERT that reads an embedded insertRaw payload from its staging file: names checked, values quoted.
+// The INSERT that reads an embedded insertRaw payload from its staging file (names checked, values quoted), and
+// the staging directory's clean-up when a process takes the data path.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { insertFromFileSql } from '../../infra/clickhouse/client.ts'
+import { insertFromFileSql, prepareStaging } from '../../infra/clickhouse/client.ts'
 
 const base = {
   table: 'nhip.events',
@@ -40,5 +44,19 @@ describe('insertFromFileSql', () => {
     expect(() => insertFromFileSql({ ...base, settings: { max_threads: Number.NaN } }, '/f')).toThrow(
       /finite/,
     )
+  })
+})
+
+describe('prepareStaging', () => {
+  it('creates the directory, removes what other processes left and keeps this process’s files', () => {
+    const dir = path.join(mkdtempSync(path.join(os.tmpdir(), 'nhip-staging-')), 'ch.inserts')
+    prepareStaging(dir, 4242)
+    expect(readdirSync(dir)).toEqual([])
+    writeFileSync(path.join(dir, '4242-7.tsv'), 'mine')
+    writeFileSync(path.join(dir, '99-1.tsv'), 'left by a crash')
+    writeFileSync(path.join(dir, '42420-1.tsv'), 'another pid with the same prefix digits')
+    prepareStaging(dir, 4242)
+    expect(readdirSync(dir)).toEqual(['4242-7.tsv'])
+    rmSync(path.dirname(dir), { recursive: true, force: true })
   })
 })
