@@ -43,8 +43,8 @@ const TAB = 9
 const NEWLINE = 10
 const DIGIT_0 = 48
 const DOT = 46
-/** Distinct strings whose bytes are kept; past this the cache starts over (a day of titles fits easily). */
-const CACHE_MAX = 100_000
+/** Distinct strings kept (at most ~20 MB); past this the cache starts over. A chunk holds a few thousand. */
+const CACHE_MAX = 50_000
 /** The last instant {@link chDateTime} formats with a four-digit year. */
 const YEAR_10000 = 253_402_300_800_000
 
