@@ -156,7 +156,8 @@ async function openEmbedded(
     JSON.stringify({ pid: process.pid, command, startedAt: new Date().toISOString() } satisfies OwnerRecord),
   )
   // Payloads of insertRaw wait here while the engine reads them.
-  const staging = `${cfg.path}.inserts`
+  // Absolute: the engine resolves a relative file() path against its own user_files directory.
+  const staging = path.resolve(`${cfg.path}.inserts`)
   prepareStaging(staging)
   // createClient's public type does not list `connection` yet (chdb ships ahead of the client's types).
   const client = createClient({
