@@ -105,6 +105,11 @@ export function timeKafka(kafka: Kafka, times: StageTimes): Kafka {
   })
 }
 
+/** The stage label of an insert: by table, without its database. */
+function insertLabel(table: string): string {
+  return `clickhouse insert ${table.split('.').pop() ?? table}`
+}
+
 /**
  * A ClickHouse handle whose client times `query` and `insert`, and `insertRaw` (inserts labelled by table).
  * @example const timed = timeClickHouse(ch, times); await createTransform({ ch: timed, log, metrics })
@@ -119,9 +124,7 @@ export function timeClickHouse(ch: ClickHouse, times: StageTimes): ClickHouse {
       }
       if (prop === 'insert') {
         const insert: ClickHouseClient['insert'] = (params) =>
-          times.time(`clickhouse insert ${params.table.split('.').pop() ?? params.table}`, () =>
-            target.insert(params),
-          )
+          times.time(insertLabel(params.table), () => target.insert(params))
         return insert
       }
       const value: unknown = Reflect.get(target, prop, target)
@@ -136,10 +139,7 @@ export function timeClickHouse(ch: ClickHouse, times: StageTimes): ClickHouse {
     close: ch.close,
     // Embedded writes of events go through insertRaw, not client.insert: the same label per table.
     ...(insertRaw && {
-      insertRaw: (params) =>
-        times.time(`clickhouse insert ${params.table.split('.').pop() ?? params.table}`, () =>
-          insertRaw(params),
-        ),
+      insertRaw: (params) => times.time(insertLabel(params.table), () => insertRaw(params)),
     }),
   }
 }

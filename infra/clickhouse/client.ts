@@ -11,6 +11,7 @@ import {
 } from '@clickhouse/client'
 import type { ClickHouseConfig } from '../config.ts'
 import { ClickHouseUnavailableError, DataPathLockedError, errorMessage } from '../errors.ts'
+import { quoteString } from './row-policies.ts'
 
 /** Settings every query runs with. Kept at client level: chDB makes per-query settings stick to the connection. */
 export const CLIENT_SETTINGS: ClickHouseSettings = {
@@ -35,8 +36,9 @@ export interface ClickHouse {
   streamRows<T = Record<string, unknown>>(sql: string): AsyncIterable<T>
   /**
    * Embedded only: inserts a text payload, staged in a file next to the data path that the INSERT reads with the
-   * file() table function, with its settings written into the INSERT itself. `client.insert` on chDB turns the body stream back into one string, copies
-   * it into the statement and sends its settings as session `SET`s that stick to later queries.
+   * file() table function, with its settings written into the INSERT itself. `client.insert` on chDB turns the
+   * body stream back into one string, copies it into the statement and sends its settings as session `SET`s that
+   * stick to later queries.
    */
   insertRaw?(params: RawInsert): Promise<void>
   close(): Promise<void>
@@ -196,11 +198,6 @@ async function openEmbedded(
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/
 
-/** A ClickHouse string literal. */
-function sqlString(v: string): string {
-  return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`
-}
-
 /**
  * `INSERT INTO t (cols) SETTINGS … SELECT * FROM file(…)`: the file's columns take their types from the insertion
  * table (ClickHouse's use_structure_from_insertion_table_in_table_functions), the settings are this query's only.
@@ -212,12 +209,12 @@ export function insertFromFileSql(params: Omit<RawInsert, 'values'>, file: strin
     .map(([k, v]) => {
       if (typeof v === 'number' && !Number.isFinite(v))
         throw new Error(`setting ${k} is not a finite number: ${v}`)
-      return `${k} = ${typeof v === 'number' ? String(v) : sqlString(v)}`
+      return `${k} = ${typeof v === 'number' ? String(v) : quoteString(v)}`
     })
     .join(', ')
   return (
     `INSERT INTO ${params.table} (${params.columns.join(', ')})${settings ? ` SETTINGS ${settings}` : ''} ` +
-    `SELECT * FROM file(${sqlString(file)}, ${params.format})`
+    `SELECT * FROM file(${quoteString(file)}, ${params.format})`
   )
 }
 
