@@ -4,9 +4,10 @@
 //
 // In one run, on the same topic and the same engine:
 //   (a) raw consume   — a kafkajs consumer that only counts the messages (the Kafka + client ceiling);
-//   (b) raw insert    — the same events, already encoded as the writer's TabSeparated bytes, inserted NHIP_BATCH_ROWS at a
-//                       time through the engine's fastest path (insertRaw) into a freshly migrated copy of the
-//                       schema (materialized views included) in another database; JSONEachRow alongside;
+//   (b) raw insert    — the same events, already encoded as the writer's TabSeparated bytes, inserted
+//                       NHIP_BATCH_ROWS at a time the way the writer sends them (insertRaw when embedded) into a
+//                       freshly migrated copy of the schema (views included) in another database; JSONEachRow
+//                       alongside;
 //   (c) the pipeline  — startEventConsumer + createTransform, from the first fetch to committed offsets;
 //       pipeline_ratio = c / min(a, b): how much of the slower ceiling the pipeline keeps.
 //   (d) freshness     — collector (Kafka mode) + transform consumer in this process; tracker batches at a fixed
@@ -16,6 +17,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { Readable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { type Admin, CompressionTypes, type Kafka } from 'kafkajs'
 import { Registry } from 'prom-client'
@@ -171,16 +173,19 @@ async function rawInsert(
   try {
     const n = rows.json.length
     const t0 = performance.now()
-    if (format === 'TabSeparated' && ch.insertRaw) {
-      // The engine's fastest way in: bytes encoded beforehand, as the writer sends them.
-      for (const values of rows.tsv)
-        await ch.insertRaw({
-          table: `${database}.events`,
-          columns: EVENT_COLUMNS,
-          format,
-          values,
-          settings: {},
-        })
+    if (format === 'TabSeparated') {
+      // The engine's fastest way in: bytes encoded beforehand, sent as the writer sends them.
+      for (const values of rows.tsv) {
+        const table = `${database}.events`
+        if (ch.insertRaw) await ch.insertRaw({ table, columns: EVENT_COLUMNS, format, values, settings: {} })
+        else
+          await ch.client.insert({
+            table,
+            columns: [...EVENT_COLUMNS],
+            format,
+            values: Readable.from([values]),
+          })
+      }
     } else {
       for (let i = 0; i < n; i += INSERT_ROWS) {
         await ch.client.insert({
