@@ -4,10 +4,10 @@
 //
 // In one run, on the same topic and the same engine:
 //   (a) raw consume   — a kafkajs consumer that only counts the messages (the Kafka + client ceiling);
-//   (b) raw insert    — the same events, already encoded as the writer's TabSeparated bytes, inserted
-//                       NHIP_BATCH_ROWS at a time the way the writer sends them (insertRaw when embedded) into a
-//                       freshly migrated copy of the schema (views included) in another database; JSONEachRow
-//                       alongside;
+//   (b) raw insert    — the same events, already encoded as the writer encodes them for this engine (Native
+//                       blocks embedded, TabSeparated on a server), inserted NHIP_BATCH_ROWS at a time the way the
+//                       writer sends them (insertRaw when embedded) into a freshly migrated copy of the schema
+//                       (views included) in another database; TabSeparated and JSONEachRow alongside;
 //   (c) the pipeline  — startEventConsumer + createTransform, from the first fetch to committed offsets;
 //       pipeline_ratio = c / min(a, b): how much of the slower ceiling the pipeline keeps.
 //   (d) freshness     — collector (Kafka mode) + transform consumer in this process; tracker batches at a fixed
@@ -32,7 +32,7 @@ import { type EventMessage, eventKey } from '../ingest/contract/index.ts'
 import { addSite } from '../ingest/sites/sites.ts'
 import { generateEvents, TEST_SITES } from '../test/support/generate-events.ts'
 import { createTransform, type EventRow, startEventConsumer } from '../transform/index.ts'
-import { EVENT_COLUMNS, encodeEventsTsv } from '../transform/writer.ts'
+import { EVENT_COLUMNS, encodeEventsNative, encodeEventsTsv } from '../transform/writer.ts'
 import { aReaderHeaders, aTrackerBatch, type TrafficSite } from './lib/browser-traffic.ts'
 import { median, percentile, printTable, writeResult } from './lib/harness.ts'
 import { metricSum } from './lib/metrics.ts'
@@ -160,10 +160,10 @@ function toInsertRow(row: EventRow): Record<string, unknown> {
  */
 async function rawInsert(
   ch: ClickHouse,
-  rows: { json: Array<Record<string, unknown>>; tsv: Buffer[] },
+  rows: { json: Array<Record<string, unknown>>; native: Buffer[]; tsv: Buffer[] },
   database: string,
   views: boolean,
-  format: 'TabSeparated' | 'JSONEachRow',
+  format: 'Native' | 'TabSeparated' | 'JSONEachRow',
 ): Promise<number> {
   if (views) await migrate({ ...ch, database })
   else {
@@ -173,11 +173,12 @@ async function rawInsert(
   try {
     const n = rows.json.length
     const t0 = performance.now()
-    if (format === 'TabSeparated') {
+    if (format !== 'JSONEachRow') {
       // The engine's fastest way in: bytes encoded beforehand, sent as the writer sends them.
-      for (const values of rows.tsv) {
+      for (const values of format === 'Native' ? rows.native : rows.tsv) {
         const table = `${database}.events`
         if (ch.insertRaw) await ch.insertRaw({ table, columns: EVENT_COLUMNS, format, values, settings: {} })
+        else if (format === 'Native') throw new Error('Native inserts need the embedded engine')
         else
           await ch.client.insert({
             table,
@@ -509,18 +510,26 @@ async function main(): Promise<void> {
     prep.close()
     if (eventRows.length !== N)
       throw new DataFailure(`only ${eventRows.length} of ${N} generated events became rows`)
-    const rows = { json: eventRows.map(toInsertRow), tsv: [] as Buffer[] }
-    for (let i = 0; i < N; i += INSERT_ROWS)
+    const rows = { json: eventRows.map(toInsertRow), native: [] as Buffer[], tsv: [] as Buffer[] }
+    for (let i = 0; i < N; i += INSERT_ROWS) {
       rows.tsv.push(Buffer.from(encodeEventsTsv(eventRows.slice(i, i + INSERT_ROWS))))
+      if (ch.insertRaw) rows.native.push(Buffer.from(encodeEventsNative(eventRows.slice(i, i + INSERT_ROWS))))
+    }
+    // The writer's encoding for this engine: Native blocks embedded, TabSeparated on a server.
+    const fastest = ch.insertRaw ? 'Native' : 'TabSeparated'
     const insertRates: number[] = []
     const plainRates: number[] = []
+    const tsvRates: number[] = []
     const jsonRates: number[] = []
     for (let rep = 1; rep <= REPS; rep++) {
-      insertRates.push(await rawInsert(ch, rows, `bench_raw_${rep}`, true, 'TabSeparated'))
-      plainRates.push(await rawInsert(ch, rows, `bench_plain_${rep}`, false, 'TabSeparated'))
+      insertRates.push(await rawInsert(ch, rows, `bench_raw_${rep}`, true, fastest))
+      plainRates.push(await rawInsert(ch, rows, `bench_plain_${rep}`, false, fastest))
+      if (fastest === 'Native')
+        tsvRates.push(await rawInsert(ch, rows, `bench_tsv_${rep}`, true, 'TabSeparated'))
       jsonRates.push(await rawInsert(ch, rows, `bench_json_${rep}`, true, 'JSONEachRow'))
       progress(
-        `(b) raw insert ${rep}/${REPS}: ${Math.round(insertRates.at(-1) ?? 0).toLocaleString('en-US')} rows/s with views, ${Math.round(plainRates.at(-1) ?? 0).toLocaleString('en-US')} rows/s bare table, ${Math.round(jsonRates.at(-1) ?? 0).toLocaleString('en-US')} rows/s JSONEachRow with views`,
+        `(b) raw insert ${rep}/${REPS}: ${Math.round(insertRates.at(-1) ?? 0).toLocaleString('en-US')} rows/s ${fastest} with views, ${Math.round(plainRates.at(-1) ?? 0).toLocaleString('en-US')} rows/s bare table` +
+          `${tsvRates.length ? `, ${Math.round(tsvRates.at(-1) ?? 0).toLocaleString('en-US')} rows/s TabSeparated` : ''}, ${Math.round(jsonRates.at(-1) ?? 0).toLocaleString('en-US')} rows/s JSONEachRow with views`,
       )
     }
 
@@ -555,7 +564,7 @@ async function main(): Promise<void> {
           runs: consumeRates.map((r) => Math.round(r)).join(' / '),
         },
         {
-          stage: '(b) raw insert, full schema (views)',
+          stage: `(b) raw insert ${fastest}, full schema (views)`,
           'events/s': Math.round(rawInsertPerS),
           runs: insertRates.map((r) => Math.round(r)).join(' / '),
         },
@@ -564,6 +573,15 @@ async function main(): Promise<void> {
           'events/s': Math.round(median(plainRates)),
           runs: plainRates.map((r) => Math.round(r)).join(' / '),
         },
+        ...(tsvRates.length
+          ? [
+              {
+                stage: '(b‴) raw insert TabSeparated, full schema (the earlier encoding)',
+                'events/s': Math.round(median(tsvRates)),
+                runs: tsvRates.map((r) => Math.round(r)).join(' / '),
+              },
+            ]
+          : []),
         {
           stage: '(b″) raw insert JSONEachRow, full schema (the earlier baseline)',
           'events/s': Math.round(median(jsonRates)),
@@ -741,6 +759,7 @@ async function main(): Promise<void> {
         raw_consume_per_s: rawConsumePerS,
         raw_insert_per_s: rawInsertPerS,
         raw_insert_bare_table_per_s: median(plainRates),
+        ...(tsvRates.length && { raw_insert_tsv_per_s: median(tsvRates) }),
         raw_insert_json_per_s: median(jsonRates),
         pipeline_events_per_s: pipeline.eventsPerS,
         pipeline_ratio: ratio,
@@ -760,8 +779,8 @@ async function main(): Promise<void> {
         load_average_1m_end: os.loadavg()[0] ?? Number.NaN,
       },
       `Code ${codeRevision()}. ${N} generated events (test/support/generate-events.ts, sorted by time over 48 h, 3 sites, 3 000 visitors) produced gzip in 1000-message sends to a 6-partition topic. ` +
-        `(a) kafkajs eachBatch, count only, same fetch settings as the transform; (b) the rows as TabSeparated bytes encoded beforehand, ${INSERT_ROWS} rows per insert through the engine's fastest path (insertRaw), into a freshly ` +
-        'migrated database (materialized views included; bare-table and JSONEachRow figures alongside), new database per rep; medians of ' +
+        `(a) kafkajs eachBatch, count only, same fetch settings as the transform; (b) the rows as ${fastest} bytes encoded beforehand (the writer's encoding for this engine), ${INSERT_ROWS} rows per insert through the engine's fastest path (insertRaw), into a freshly ` +
+        'migrated database (materialized views included; bare-table, TabSeparated and JSONEachRow figures alongside), new database per rep; medians of ' +
         `${REPS}. (c) startEventConsumer + createTransform with the default batch ${DEFAULTS.batchRows} rows / flush ${DEFAULTS.flushMs} ms, from the consumer's first ` +
         'fetch until the group committed everything (several partitions in flight: pipeline_partitions_in_flight); all rows verified in ClickHouse. (d) collector (Kafka mode) + transform consumer in one ' +
         `process, ${FRESH_RATE} events/s as ${FRESH_BATCH}-event batches over HTTP for ${FRESH_SECONDS}s; visibility = first 100 ms poll that finds the id (upper bound, ≤ 0.1 s late). ` +

@@ -18,6 +18,16 @@ export function vietnamDay(at: Date | number): string {
   return new Date(+at + OFFSET_MS).toISOString().slice(0, 10)
 }
 
+/** Whole Vietnam days since 1970-01-01 of the instant: cheap to compare and collect; {@link dayOfIndex} prints one. */
+export function vietnamDayIndex(ms: number): number {
+  return Math.floor((ms + OFFSET_MS) / DAY_MS)
+}
+
+/** The `YYYY-MM-DD` of a {@link vietnamDayIndex}. */
+export function dayOfIndex(index: number): string {
+  return new Date(index * DAY_MS).toISOString().slice(0, 10)
+}
+
 /** The instant of 00:00 Vietnam time on `day`. */
 export function vietnamMidnight(day: string): Date {
   return new Date(Date.parse(`${day}T00:00:00Z`) - OFFSET_MS)

@@ -2,6 +2,7 @@
 // (the embedded transform's deliverInProcess, or a Kafka producer), in batches, with progress per day.
 // With `inFlight` 2, the next batch is generated and processed while the previous one is still being written.
 // With `messages`, events stay contract objects (no JSON bytes) for the in-process transform's trusted entry.
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { articleKey, type EventMessage, eventKey } from '../../ingest/contract/index.ts'
 import type { Simulation } from './simulate.ts'
 
@@ -120,6 +121,9 @@ export async function backfill(
   }
 
   for (const hour of opts.simulation.hours()) {
+    // Let pending deliveries take their next step (e.g. hand the engine its next insert) while the next batch
+    // is simulated: otherwise a delivery's continuation waits for a whole batch of synchronous simulation.
+    if (delivering.length > 0) await yieldToEventLoop()
     if (hour.day !== currentDay) {
       if (currentDay !== '') await dayDone()
       currentDay = hour.day
