@@ -1,7 +1,7 @@
 // One factory for ClickHouse access: the embedded chDB engine (default) or a server over HTTP,
 // both behind the official @clickhouse/client API. The chDB traps from ARCHITECTURE.md are handled here.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { open, rm } from 'node:fs/promises'
+import { open, unlink } from 'node:fs/promises'
 import path from 'node:path'
 import {
   type ClickHouseClient,
@@ -129,6 +129,11 @@ export function prepareStaging(dir: string, pid = process.pid): void {
     if (!f.startsWith(`${pid}-`)) rmSync(path.join(dir, f), { recursive: true, force: true })
 }
 
+/** For cleanup of a file that may already be gone; any other failure is passed on. */
+function ignoreMissing(err: unknown): void {
+  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+}
+
 /**
  * Writes a file with as few event-loop turns as it takes: one write of the whole buffer (fs/promises' writeFile
  * writes 512 KiB at a time, each piece waiting for a turn of a possibly busy event loop — a 40 MB payload waited
@@ -201,7 +206,7 @@ async function openEmbedded(
       try {
         await client.command({ query: insertFromFileSql(params, file) })
       } finally {
-        await rm(file, { force: true })
+        await unlink(file).catch(ignoreMissing)
       }
     },
     async close() {
