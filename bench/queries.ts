@@ -619,7 +619,7 @@ async function main(): Promise<void> {
     metrics,
     `Code ${revision}. Back-fill: nhip simulate --direct --seed ${SEED} --days ${days} --scale ${scale} --end-day ${endDay} ` +
       `into a fresh embedded data dir (simulator events as contract objects → transform pipeline after parse/validate → ` +
-      `event writer, in one process, 100 000 records per write, two writes in flight, TabSeparated inserts, duplicate ` +
+      `event writer, in one process, 100 000 records per write, two writes in flight, Native-format inserts, duplicate ` +
       `check by key range and ts window); events/s over the CLI's write phase, events per CPU-s over the process CPU ` +
       `time (all threads) of that phase; ` +
       `${fmt(stored)} events in ClickHouse = the ground truth. Baselines on a ${fmt(baselineEvents)}-event slice in the same run: ` +
