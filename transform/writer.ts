@@ -349,7 +349,10 @@ function nativeBlock(
 export interface EventWriterOptions {
   /** Largest insert (rows); bigger batches are split. Default 200 000: big parts, few merges. */
   insertRows?: number
-  /** Ids per `event_id IN (…)` query when the window read cannot be used. Default 5 000 (HTTP URL limits). */
+  /**
+   * Ids per `event_id IN (…)` query when the window read cannot be used. Default: 5 000 on a server (the ids
+   * travel in the URL), 50 000 on the embedded engine (each query waits its turn there: fewer, larger ones).
+   */
   idChunkRows?: number
   /**
    * How stored ids are found: `window` (default) reads the ids of the batch's key ranges and ts window, falling
@@ -372,7 +375,7 @@ export interface EventWriterOptions {
 export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {}): EventWriter {
   const db = ch.database
   const insertRows = Math.max(1, opts.insertRows ?? 200_000)
-  const idChunkRows = Math.max(1, opts.idChunkRows ?? 5000)
+  const idChunkRows = Math.max(1, opts.idChunkRows ?? (ch.kind === 'embedded' ? 50_000 : 5000))
   const dedup = opts.dedup ?? 'window'
   const asked = opts.format ?? 'Native'
   const format = asked === 'Native' && !ch.insertRaw ? 'TabSeparated' : asked
