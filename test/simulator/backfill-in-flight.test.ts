@@ -43,11 +43,19 @@ describe('back-fill driver with inFlight 2', () => {
     void run.then(() => {
       done = true
     })
-    // Each round, release the oldest pending delivery: by then the driver has already handed over the next one.
+    // Release the oldest pending delivery once the driver has handed over the next one (two pending), or when
+    // nothing new comes for a while (the driver is waiting on it: the last batch, or a day's flush). The driver
+    // yields to the event loop between simulated hours, so building a batch takes many turns.
     let released = 0
+    let idleTicks = 0
     while (!done) {
       await tick()
-      if (gate.calls.length > released) gate.calls[released++]?.release()
+      const pendingNow = gate.calls.length - released
+      idleTicks = pendingNow === 1 ? idleTicks + 1 : 0
+      if (pendingNow >= 2 || idleTicks > 20) {
+        gate.calls[released++]?.release()
+        idleTicks = 0
+      }
     }
     const result = await run
     expect(gate.maxPending()).toBe(2)
