@@ -34,7 +34,12 @@ function uuidFrom(seed: string): string {
 
 /** `YYYY-MM-DD HH:00:00` of the Vietnam hour containing `ts`. */
 export function vietnamHour(ts: number): string {
-  return new Date(Math.floor((ts + 7 * 3_600_000) / 3_600_000) * 3_600_000).toISOString().slice(0, 13).replace('T', ' ') + ':00:00'
+  return (
+    new Date(Math.floor((ts + 7 * 3_600_000) / 3_600_000) * 3_600_000)
+      .toISOString()
+      .slice(0, 13)
+      .replace('T', ' ') + ':00:00'
+  )
 }
 
 export interface Generated {
@@ -47,7 +52,14 @@ export interface Generated {
  * @param count events to make
  * @param startMs first timestamp; events spread over `hours` hours
  */
-export function generateEvents(opts: { seed: number; count: number; startMs: number; hours: number; sites?: GeneratedSite[]; idPrefix?: string }): Generated {
+export function generateEvents(opts: {
+  seed: number
+  count: number
+  startMs: number
+  hours: number
+  sites?: GeneratedSite[]
+  idPrefix?: string
+}): Generated {
   const r = rng(opts.seed)
   const sites = opts.sites ?? TEST_SITES
   const events: EventMessage[] = []
@@ -56,11 +68,14 @@ export function generateEvents(opts: { seed: number; count: number; startMs: num
   for (let i = 0; i < opts.count; i++) {
     const site = sites[Math.floor(r() * sites.length)] ?? sites[0]
     if (!site) throw new Error('no sites')
-    const article = `bai-${Math.floor(r() ** 2 * 40)}`
+    const articleIndex = Math.floor(r() ** 2 * 40)
+    const article = `bai-${articleIndex}`
     const ts = opts.startMs + Math.floor(r() * opts.hours * 3_600_000)
     const bot = r() < 0.03
     const type = r() < 0.6 ? 'pageview' : 'engagement'
-    const visitor = `v${Math.floor(r() * 3000).toString().padStart(6, '0')}xxxxxxxx`
+    const visitor = `v${Math.floor(r() * 3000)
+      .toString()
+      .padStart(6, '0')}xxxxxxxx`
     const e: EventMessage = {
       v: 1,
       event_id: uuidFrom(`${opts.idPrefix ?? 'e'}-${opts.seed}-${i}`),
@@ -74,7 +89,8 @@ export function generateEvents(opts: { seed: number; count: number; startMs: num
       referrer: r() < 0.5 ? 'https://www.google.com/' : '',
       title: `Bài viết ${article} — Đà Lạt`,
       article_id: article,
-      section: sections[Math.floor(r() * sections.length)] ?? '',
+      // An article belongs to one section, as on a real site.
+      section: sections[articleIndex % sections.length] ?? '',
       author: '',
       published_at: null,
       visitor_id: visitor,
