@@ -276,6 +276,10 @@ export function encodeEventsNative(rows: readonly EventRow[], token = ''): Buffe
   return w.bytes()
 }
 
+/**
+ * One block: the columns in {@link EVENT_COLUMNS} order, which the INSERT names (test/integration/writer-native
+ * compares every column read back with the TabSeparated path, so a column out of place fails there).
+ */
 function nativeBlock(
   w: NativeBlockWriter,
   rows: readonly EventRow[],
