@@ -52,3 +52,8 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message
   return String(err)
 }
+
+/** Whether `err` is a Node system error with this errno code. */
+export function isErrno(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code
+}

@@ -10,7 +10,7 @@ import {
   createClient,
 } from '@clickhouse/client'
 import type { ClickHouseConfig } from '../config.ts'
-import { ClickHouseUnavailableError, DataPathLockedError, errorMessage } from '../errors.ts'
+import { ClickHouseUnavailableError, DataPathLockedError, errorMessage, isErrno } from '../errors.ts'
 import { quoteString } from './row-policies.ts'
 
 /** Settings every query runs with. Kept at client level: chDB makes per-query settings stick to the connection. */
@@ -35,10 +35,10 @@ export interface ClickHouse {
    */
   streamRows<T = Record<string, unknown>>(sql: string): AsyncIterable<T>
   /**
-   * Embedded only: inserts a payload (TabSeparated text or a Native block), staged in a file next to the data path that the INSERT reads with the
-   * file() table function, with its settings written into the INSERT itself. `client.insert` on chDB turns the
-   * body stream back into one string, copies it into the statement and sends its settings as session `SET`s that
-   * stick to later queries.
+   * Embedded only: inserts a payload (TabSeparated text or a Native block), staged in a file next to the data
+   * path that the INSERT reads with the file() table function, with its settings written into the INSERT itself.
+   * `client.insert` on chDB turns the body stream back into one string, copies it into the statement and sends
+   * its settings as session `SET`s that stick to later queries.
    */
   insertRaw?(params: RawInsert): Promise<void>
   close(): Promise<void>
@@ -129,11 +129,6 @@ export function prepareStaging(dir: string, pid = process.pid): void {
     if (!f.startsWith(`${pid}-`)) rmSync(path.join(dir, f), { recursive: true, force: true })
 }
 
-/** For cleanup of a file that may already be gone; any other failure is passed on. */
-function ignoreMissing(err: unknown): void {
-  if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-}
-
 /**
  * Writes a file with as few event-loop turns as it takes: one write of the whole buffer (fs/promises' writeFile
  * writes 512 KiB at a time, each piece waiting for a turn of a possibly busy event loop — a 40 MB payload waited
@@ -206,7 +201,10 @@ async function openEmbedded(
       try {
         await client.command({ query: insertFromFileSql(params, file) })
       } finally {
-        await unlink(file).catch(ignoreMissing)
+        await unlink(file).catch((err) => {
+          // Already gone is fine; any other failure is passed on.
+          if (!isErrno(err, 'ENOENT')) throw err
+        })
       }
     },
     async close() {

@@ -3,6 +3,7 @@
 import type { FileHandle } from 'node:fs/promises'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
+import { isErrno } from '../../infra/errors.ts'
 
 /**
  * The writes the spool makes; every one may reject (ENOSPC, EIO), and the spool turns that into
@@ -91,9 +92,4 @@ function isAlive(pid: number): boolean {
   } catch (err) {
     return isErrno(err, 'EPERM')
   }
-}
-
-/** Whether `err` is a Node system error with this errno code. */
-export function isErrno(err: unknown, code: string): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code
 }

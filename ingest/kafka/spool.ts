@@ -9,7 +9,7 @@ import type { FileHandle } from 'node:fs/promises'
 import fsp from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
-import { AppError, ConfigError, errorMessage } from '../../infra/errors.ts'
+import { AppError, ConfigError, errorMessage, isErrno } from '../../infra/errors.ts'
 import { createLogger } from '../../infra/logger.ts'
 import {
   decodeFrame,
@@ -18,7 +18,7 @@ import {
   MAX_KEY_BYTES,
   type SpoolRecord,
 } from './spool-frame.ts'
-import { isErrno, nodeSpoolFs, type SpoolFs, syncDir, takeLock } from './spool-fs.ts'
+import { nodeSpoolFs, type SpoolFs, syncDir, takeLock } from './spool-fs.ts'
 
 export type { SpoolRecord } from './spool-frame.ts'
 export type { SpoolFs } from './spool-fs.ts'
