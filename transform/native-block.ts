@@ -7,6 +7,8 @@
 // cumulative UInt64 entry counts of the rows, then every key, then every value. String columns may be sent
 // as `String` into LowCardinality(String) or UUID columns: the engine converts them on the way in.
 
+import { GrowingBytes } from './growing-bytes.ts'
+
 /** Distinct strings kept (at most ~20 MB); past this the cache starts over. */
 const CACHE_MAX = 50_000
 const TWO_32 = 4_294_967_296
@@ -61,25 +63,11 @@ function writeVarUInt(buf: Buffer, at: number, n: number): number {
  * Writes Native blocks, one after the other.
  * @example const w = new NativeBlockWriter(); w.block(2, 1); w.column('n', 'UInt8'); w.uint(7, 0xff, 1); w.column('s', 'String'); w.string('a'); const bytes = w.bytes()
  */
-export class NativeBlockWriter {
-  private buf: Buffer
-  private pos = 0
-
-  constructor(capacity = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, capacity))
-  }
-
+export class NativeBlockWriter extends GrowingBytes {
   /** Starts a block: its column and row counts; its columns follow. */
   block(columns: number, rows: number): void {
     this.varUInt(columns)
     this.varUInt(rows)
-  }
-
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n))
-    this.buf.copy(next, 0, 0, this.pos)
-    this.buf = next
   }
 
   varUInt(n: number): void {
@@ -216,14 +204,5 @@ export class NativeBlockWriter {
       const m = (rows[i] as { props: Record<string, string> }).props
       for (const k in m) this.string(m[k] ?? '')
     }
-  }
-
-  get length(): number {
-    return this.pos
-  }
-
-  /** The bytes written so far (a view of the writer's buffer: valid until the next write). */
-  bytes(): Buffer {
-    return this.buf.subarray(0, this.pos)
   }
 }

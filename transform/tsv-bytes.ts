@@ -4,6 +4,8 @@
 // every event of a page view carries the same URL, title, section, referrer, device, province — so a field's
 // escaped UTF-8 bytes are kept once and copied; ids, which do not repeat, are written byte by byte.
 
+import { GrowingBytes } from './growing-bytes.ts'
+
 const TSV_SPECIAL = /[\\\t\n\r\0]/
 const TSV_SPECIAL_ALL = /[\\\t\n\r\0]/g
 const TSV_ESCAPES: Record<string, string> = {
@@ -57,21 +59,7 @@ const minuteBytes = new Map<number, Buffer>()
  * Appends TabSeparated fields to a growing buffer.
  * @example const w = new TsvWriter(); w.text('a'); w.tab(); w.uint(1); w.newline(); const bytes = w.bytes()
  */
-export class TsvWriter {
-  private buf: Buffer
-  private pos = 0
-
-  constructor(capacity = 1 << 16) {
-    this.buf = Buffer.allocUnsafe(Math.max(64, capacity))
-  }
-
-  private room(n: number): void {
-    if (this.pos + n <= this.buf.length) return
-    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n))
-    this.buf.copy(next, 0, 0, this.pos)
-    this.buf = next
-  }
-
+export class TsvWriter extends GrowingBytes {
   tab(): void {
     this.room(1)
     this.buf[this.pos++] = TAB
@@ -183,14 +171,5 @@ export class TsvWriter {
     this.room(2)
     this.buf[this.pos++] = 123 // {
     this.buf[this.pos++] = 125 // }
-  }
-
-  get length(): number {
-    return this.pos
-  }
-
-  /** The bytes written so far (a view of the writer's buffer: valid until the next write). */
-  bytes(): Buffer {
-    return this.buf.subarray(0, this.pos)
   }
 }
