@@ -445,7 +445,7 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
   }
 
   async function insertEncoded(
-    text: Buffer | string,
+    values: Buffer | string,
     token: string,
     as: 'TabSeparated' | 'Native' = 'TabSeparated',
   ): Promise<void> {
@@ -455,16 +455,20 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
         table: `${db}.events`,
         columns: EVENT_COLUMNS,
         format: as,
-        values: text,
+        values,
         settings: insertSettings(token),
       })
       return
     }
+    // @clickhouse/client streams text formats only; the writer picks Native only where insertRaw exists.
+    if (as === 'Native') throw new Error('Native inserts need the embedded engine (insertRaw)')
     await ch.client.insert({
       table: `${db}.events`,
       columns: [...EVENT_COLUMNS],
       format: 'TabSeparated',
-      values: Readable.from([typeof text === 'string' ? Buffer.from(text) : text], { objectMode: false }),
+      values: Readable.from([typeof values === 'string' ? Buffer.from(values) : values], {
+        objectMode: false,
+      }),
       clickhouse_settings: insertSettings(token),
     })
   }
