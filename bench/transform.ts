@@ -34,6 +34,7 @@ import { generateEvents, TEST_SITES } from '../test/support/generate-events.ts'
 import { createTransform, type EventRow, startEventConsumer } from '../transform/index.ts'
 import { EVENT_COLUMNS, encodeEventsNative, encodeEventsTsv } from '../transform/writer.ts'
 import { aReaderHeaders, aTrackerBatch, type TrafficSite } from './lib/browser-traffic.ts'
+import { processCpuSeconds, threadCpuDelta, threadCpuSeconds } from './lib/cpu.ts'
 import { median, percentile, printTable, writeResult } from './lib/harness.ts'
 import { metricSum } from './lib/metrics.ts'
 import { profilePhase } from './lib/profile.ts'
@@ -493,8 +494,17 @@ async function main(): Promise<void> {
 
     // ---- (a) raw consume
     const consumeRates: number[] = []
+    /** CPU µs per message of (a): the JS thread (kafkajs decoding) and the other threads (gunzip in libuv's pool). */
+    const consumeCpu: Array<{ main: number; others: number }> = []
     for (let rep = 1; rep <= REPS; rep++) {
+      const before = threadCpuSeconds(process.pid)
       consumeRates.push(await rawConsume(kafka, topics.events, N, rep))
+      const after = threadCpuSeconds(process.pid)
+      if (before && after)
+        consumeCpu.push({
+          main: ((after.main - before.main) * 1e6) / N,
+          others: ((after.others - before.others) * 1e6) / N,
+        })
       progress(
         `(a) raw consume ${rep}/${REPS}: ${Math.round(consumeRates.at(-1) ?? 0).toLocaleString('en-US')} events/s`,
       )
@@ -518,11 +528,20 @@ async function main(): Promise<void> {
     // The writer's encoding for this engine: Native blocks embedded, TabSeparated on a server.
     const fastest = ch.insertRaw ? 'Native' : 'TabSeparated'
     const insertRates: number[] = []
+    /** CPU µs per row of (b) with views: the JS thread (staging the bytes) and the engine's threads. */
+    const insertCpu: Array<{ main: number; others: number }> = []
     const plainRates: number[] = []
     const tsvRates: number[] = []
     const jsonRates: number[] = []
     for (let rep = 1; rep <= REPS; rep++) {
+      const before = threadCpuSeconds(process.pid)
       insertRates.push(await rawInsert(ch, rows, `bench_raw_${rep}`, true, fastest))
+      const after = threadCpuSeconds(process.pid)
+      if (before && after)
+        insertCpu.push({
+          main: ((after.main - before.main) * 1e6) / N,
+          others: ((after.others - before.others) * 1e6) / N,
+        })
       plainRates.push(await rawInsert(ch, rows, `bench_plain_${rep}`, false, fastest))
       if (fastest === 'Native')
         tsvRates.push(await rawInsert(ch, rows, `bench_tsv_${rep}`, true, 'TabSeparated'))
@@ -536,7 +555,39 @@ async function main(): Promise<void> {
     // ---- (c) the pipeline
     progress('(c) pipeline: startEventConsumer + createTransform from the beginning of the topic…')
     const group = `bench-transform-${process.pid}`
+    const cpuBefore = {
+      self: threadCpuSeconds(process.pid),
+      broker: broker.pid && processCpuSeconds(broker.pid),
+    }
     const pipeline = await runPipeline({ kafka, admin, ch, topics, groupId: group, expected: N, log })
+    const cpuAfter = {
+      self: threadCpuSeconds(process.pid),
+      broker: broker.pid && processCpuSeconds(broker.pid),
+    }
+    // CPU microseconds per event during (c) (the run includes the group join and the final lag polls).
+    const perEvent = (before: number | undefined, after: number | undefined) =>
+      before === undefined || after === undefined ? Number.NaN : ((after - before) * 1e6) / N
+    const pipelineCpu = {
+      main: perEvent(cpuBefore.self?.main, cpuAfter.self?.main),
+      others: perEvent(cpuBefore.self?.others, cpuAfter.self?.others),
+      broker: perEvent(cpuBefore.broker || undefined, cpuAfter.broker || undefined),
+    }
+    progress(
+      `(a) CPU µs per message: JS thread ${median(consumeCpu.map((c) => c.main)).toFixed(1)}, other threads ${median(consumeCpu.map((c) => c.others)).toFixed(1)}`,
+    )
+    progress(
+      `(b) CPU µs per row: JS thread ${median(insertCpu.map((c) => c.main)).toFixed(1)}, other threads ${median(insertCpu.map((c) => c.others)).toFixed(1)}`,
+    )
+    if (cpuBefore.self && cpuAfter.self)
+      progress(
+        `(c) CPU µs per event by thread: ${threadCpuDelta(cpuBefore.self, cpuAfter.self)
+          .slice(0, 8)
+          .map(([name, s]) => `${name} ${((s * 1e6) / N).toFixed(1)}`)
+          .join(', ')}`,
+      )
+    progress(
+      `(c) CPU µs per event: JS thread ${pipelineCpu.main.toFixed(1)}, other threads (engine, libuv) ${pipelineCpu.others.toFixed(1)}, broker ${pipelineCpu.broker.toFixed(1)}`,
+    )
     const [stored] = await (
       await ch.client.query({
         query: `SELECT count() AS n, uniqExact(event_id) AS u FROM ${ch.database}.events`,
@@ -763,6 +814,13 @@ async function main(): Promise<void> {
         raw_insert_json_per_s: median(jsonRates),
         pipeline_events_per_s: pipeline.eventsPerS,
         pipeline_ratio: ratio,
+        raw_consume_cpu_us_per_event_js_thread: median(consumeCpu.map((c) => c.main)),
+        raw_consume_cpu_us_per_event_other_threads: median(consumeCpu.map((c) => c.others)),
+        raw_insert_cpu_us_per_row_js_thread: median(insertCpu.map((c) => c.main)),
+        raw_insert_cpu_us_per_row_other_threads: median(insertCpu.map((c) => c.others)),
+        pipeline_cpu_us_per_event_js_thread: pipelineCpu.main,
+        pipeline_cpu_us_per_event_other_threads: pipelineCpu.others,
+        pipeline_cpu_us_per_event_broker: pipelineCpu.broker,
         freshness_p50_s: freshP50,
         freshness_p95_s: freshP95,
         freshness_p99_s: percentile(fresh.seconds, 99),

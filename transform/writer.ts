@@ -359,11 +359,13 @@ export interface EventWriterOptions {
    */
   idChunkRows?: number
   /**
-   * How stored ids are found: `window` (default) reads the ids of the batch's key ranges and ts window, falling
-   * back to `ids` when that window holds far more rows than the batch; `ids` asks for the batch's ids in chunks
-   * (the earlier mechanics, kept as the benchmark's baseline).
+   * How stored ids are found, looking only inside the batch's key ranges and ts window: `staged` (the default on
+   * the embedded engine) sends the batch's ids as a staged file and gets back the stored ones; `window` (the
+   * default on a server) reads the window's stored ids, falling back to `ids` when the window holds far more rows
+   * than the batch; `ids` asks for the batch's ids in chunks (the earlier mechanics, kept as the benchmark's
+   * baseline). `staged` needs the embedded engine (withStagedFile).
    */
-  dedup?: 'window' | 'ids'
+  dedup?: 'staged' | 'window' | 'ids'
   /**
    * `Native` (the default on the embedded engine: a binary block it reads at half the CPU of text),
    * `TabSeparated` (the default on a server, and the text the engine still reads where Native is not offered), or
@@ -380,7 +382,8 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
   const db = ch.database
   const insertRows = Math.max(1, opts.insertRows ?? 200_000)
   const idChunkRows = Math.max(1, opts.idChunkRows ?? (ch.kind === 'embedded' ? 50_000 : 5000))
-  const dedup = opts.dedup ?? 'window'
+  const dedup = opts.dedup ?? (ch.withStagedFile ? 'staged' : 'window')
+  if (dedup === 'staged' && !ch.withStagedFile) throw new Error('staged dedup needs the embedded engine')
   const asked = opts.format ?? 'Native'
   const format = asked === 'Native' && !ch.insertRaw ? 'TabSeparated' : asked
 
@@ -421,6 +424,40 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
     const text = await rs.text()
     const ids = text ? text.split('\n').filter(Boolean) : []
     return ids.length > cap ? undefined : new Set(ids)
+  }
+
+  /**
+   * Embedded: the batch's ids go to the engine as a staged file, and one query returns the stored ones among them
+   * inside the batch's key ranges and ts window. No cap, no fallback, and only the duplicates come back: the
+   * window read ships every stored id of the window (40 000 for a consumer catching up) and its fallback puts
+   * the ids into the SQL text, which the engine parses at ~2.5 µs per id (measured: 20 000 ids against 150 000
+   * stored rows of one day, 50 ms as query parameters, 21 ms as a staged file, file write included).
+   */
+  async function storedIdsStaged(
+    rows: EventRow[],
+    stage: NonNullable<ClickHouse['withStagedFile']>,
+  ): Promise<Set<string>> {
+    let lo = Number.POSITIVE_INFINITY
+    let hi = Number.NEGATIVE_INFINITY
+    let ids = ''
+    for (const r of rows) {
+      if (r.ts < lo) lo = r.ts
+      if (r.ts > hi) hi = r.ts
+      ids += `${r.event_id}\n`
+    }
+    const text = await stage(ids, 'ids', async (file) => {
+      const rs = await ch.client.query({
+        query: `SELECT toString(event_id) FROM ${db}.events
+                WHERE agency_id IN {agencies:Array(String)} AND site_id IN {sites:Array(String)}
+                  AND day IN {days:Array(Date)}
+                  AND ts BETWEEN {lo:DateTime64(3, 'UTC')} AND {hi:DateTime64(3, 'UTC')}
+                  AND event_id IN (SELECT id FROM file({file:String}, 'TabSeparated', 'id UUID'))`,
+        query_params: { ...keyRanges(rows), lo: chDateTime(lo), hi: chDateTime(hi), file },
+        format: 'TabSeparated',
+      })
+      return rs.text()
+    })
+    return new Set(text ? text.split('\n').filter(Boolean) : [])
   }
 
   /** Insert settings of a write: with a token, the views keep their own deduplication log of it. */
@@ -511,7 +548,10 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
     token: string,
     source: WriteSource | undefined,
   ): Promise<{ inserted: number; repaired: number }> {
-    const existing = (dedup === 'window' && (await storedIdsInWindow(rows))) || (await storedIdsIn(rows))
+    const existing =
+      dedup === 'staged' && ch.withStagedFile
+        ? await storedIdsStaged(rows, ch.withStagedFile)
+        : (dedup === 'window' && (await storedIdsInWindow(rows))) || (await storedIdsIn(rows))
     const fresh = existing.size === 0 ? rows : rows.filter((r) => !existing.has(r.event_id))
     let repaired = 0
     if (source && fresh.length < rows.length) {

@@ -1,6 +1,6 @@
 // What the browser tracker sends to `POST /e`: short keys keep the tracker and the payload small.
 import { z } from 'zod'
-import { EventType, HttpUrl, Id, LIMITS, Props, Text } from './event.ts'
+import { EventType, HttpUrl, HttpUrlOrEmpty, Id, IdOrEmpty, LIMITS, Props, Text } from './event.ts'
 
 /** Most events one browser batch may carry. */
 export const BROWSER_BATCH_MAX = 50
@@ -18,11 +18,11 @@ export const BrowserEvent = z.object({
   /** page URL */
   u: HttpUrl,
   /** referrer URL */
-  r: z.union([HttpUrl, z.literal('')]).optional(),
+  r: HttpUrlOrEmpty.optional(),
   /** page title */
   ti: Text(LIMITS.titleLength).optional(),
   /** article id, section, author, published time (epoch ms) read from the page */
-  a: z.union([Id, z.literal('')]).optional(),
+  a: IdOrEmpty.optional(),
   s: Text(LIMITS.nameLength).optional(),
   au: Text(LIMITS.nameLength * 2).optional(),
   pt: z.number().int().nonnegative().optional(),
@@ -45,6 +45,9 @@ export const BrowserBatch = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{16,64}$/, '16-64 URL-safe characters')
     .optional(),
-  events: z.array(BrowserEvent).min(1).max(BROWSER_BATCH_MAX, `at most ${BROWSER_BATCH_MAX} events per batch`),
+  events: z
+    .array(BrowserEvent)
+    .min(1)
+    .max(BROWSER_BATCH_MAX, `at most ${BROWSER_BATCH_MAX} events per batch`),
 })
 export type BrowserBatch = z.infer<typeof BrowserBatch>

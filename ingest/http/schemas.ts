@@ -1,6 +1,6 @@
 // HTTP body schemas of the server-side endpoints (the browser one is in ingest/contract/browser.ts).
 import { z } from 'zod'
-import { EventType, HttpUrl, Id, LIMITS, Props, Text } from '../contract/index.ts'
+import { EventType, HttpUrl, HttpUrlOrEmpty, Id, IdOrEmpty, LIMITS, Props, Text } from '../contract/index.ts'
 
 /** ISO-8601 string or epoch milliseconds → epoch ms. */
 export const Timestamp = z.union(
@@ -16,9 +16,9 @@ export const ServerEvent = z
     name: Text(LIMITS.nameLength).optional(),
     ts: Timestamp,
     url: HttpUrl,
-    referrer: z.union([HttpUrl, z.literal('')]).optional(),
+    referrer: HttpUrlOrEmpty.optional(),
     title: Text(LIMITS.titleLength).optional(),
-    article_id: z.union([Id, z.literal('')]).optional(),
+    article_id: IdOrEmpty.optional(),
     section: Text(LIMITS.nameLength).optional(),
     author: Text(LIMITS.nameLength * 2).optional(),
     published_at: Timestamp.optional(),

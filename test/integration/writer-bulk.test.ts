@@ -30,7 +30,7 @@ beforeAll(async () => {
 }, 120_000)
 afterAll(async () => t?.cleanup())
 
-describe('event writer (TabSeparated, window dedup)', () => {
+describe('event writer: bulk writes and their duplicate checks', () => {
   it('round-trips tabs, newlines, backslashes, quotes and Vietnamese text through TabSeparated', async () => {
     const writer = createEventWriter(t.ch)
     const tricky = anEventRow({
@@ -60,41 +60,51 @@ describe('event writer (TabSeparated, window dedup)', () => {
     })
   })
 
-  it('a replayed batch, an overlapping batch and a batch with duplicates inside insert each event once', async () => {
-    const writer = createEventWriter(t.ch)
-    const before = await counts(t)
-    const batch = pageviews(3000)
-    expect(await writer.writeEvents(batch)).toEqual({ inserted: 3000, duplicates: 0 })
-    const once = await counts(t)
-    expect(Number(once.events) - Number(before.events)).toBe(3000)
-    expect(Number(once.pageviews) - Number(before.pageviews)).toBe(3000)
+  it.each(['staged', 'window'] as const)(
+    '%s dedup: a replayed batch, an overlapping batch and a batch with duplicates inside insert each event once',
+    async (dedup) => {
+      const writer = createEventWriter(t.ch, { dedup })
+      const before = await counts(t)
+      const batch = pageviews(3000)
+      expect(await writer.writeEvents(batch)).toEqual({ inserted: 3000, duplicates: 0 })
+      const once = await counts(t)
+      expect(Number(once.events) - Number(before.events)).toBe(3000)
+      expect(Number(once.pageviews) - Number(before.pageviews)).toBe(3000)
 
-    expect(await writer.writeEvents(batch)).toEqual({ inserted: 0, duplicates: 3000 })
-    const later = pageviews(1000, T0 + 3000 * 1000)
-    const overlapping = [...batch.slice(2500), ...later, ...later.slice(0, 10)]
-    expect(await writer.writeEvents(overlapping)).toEqual({ inserted: 1000, duplicates: 510 })
+      expect(await writer.writeEvents(batch)).toEqual({ inserted: 0, duplicates: 3000 })
+      const later = pageviews(1000, T0 + 3000 * 1000)
+      const overlapping = [...batch.slice(2500), ...later, ...later.slice(0, 10)]
+      expect(await writer.writeEvents(overlapping)).toEqual({ inserted: 1000, duplicates: 510 })
 
-    const after = await counts(t)
-    expect(Number(after.events) - Number(before.events)).toBe(4000)
-    expect(Number(after.pageviews) - Number(before.pageviews)).toBe(4000)
-    expect(Number(after.sessions_pv) - Number(before.sessions_pv)).toBe(4000)
-  })
+      const after = await counts(t)
+      expect(Number(after.events) - Number(before.events)).toBe(4000)
+      expect(Number(after.pageviews) - Number(before.pageviews)).toBe(4000)
+      expect(Number(after.sessions_pv) - Number(before.sessions_pv)).toBe(4000)
+    },
+  )
 
-  it('falls back to the id lookup when the ts window holds far more stored rows than the batch', async () => {
-    // Window of the replay = the whole day already stored (30 000 rows > the 20 000 cap).
-    const writer = createEventWriter(t.ch, { insertRows: 100_000 })
-    const start = T0 + 2 * 86_400_000
-    const day = pageviews(30_000, start)
-    expect(await writer.writeEvents(day)).toEqual({ inserted: 30_000, duplicates: 0 })
-    const before = await counts(t)
-    const first = day[0] as EventRow
-    const last = day[day.length - 1] as EventRow
-    const fresh = anEventRow({ ts: start + 1500, site_id: 'a1' })
-    expect(await writer.writeEvents([first, fresh, last])).toEqual({ inserted: 1, duplicates: 2 })
-    const after = await counts(t)
-    expect(Number(after.events) - Number(before.events)).toBe(1)
-    expect(Number(after.pageviews) - Number(before.pageviews)).toBe(1)
-  })
+  it.each([
+    ['window', 2],
+    ['staged', 3],
+  ] as const)(
+    '%s dedup: finds the stored ids when the ts window holds far more stored rows than the batch',
+    async (dedup, dayOffset) => {
+      // Window of the replay = the whole day already stored (30 000 rows > the 20 000 cap: the window read falls
+      // back to the id lookup; the staged ids need no fallback).
+      const writer = createEventWriter(t.ch, { insertRows: 100_000, dedup })
+      const start = T0 + dayOffset * 86_400_000
+      const day = pageviews(30_000, start)
+      expect(await writer.writeEvents(day)).toEqual({ inserted: 30_000, duplicates: 0 })
+      const before = await counts(t)
+      const first = day[0] as EventRow
+      const last = day[day.length - 1] as EventRow
+      const fresh = anEventRow({ ts: start + 1500, site_id: 'a1' })
+      expect(await writer.writeEvents([first, fresh, last])).toEqual({ inserted: 1, duplicates: 2 })
+      const after = await counts(t)
+      expect(Number(after.events) - Number(before.events)).toBe(1)
+      expect(Number(after.pageviews) - Number(before.pageviews)).toBe(1)
+    },
+  )
 
   it('the earlier mechanics (id lookup, JSONEachRow) write the same rows', async () => {
     const writer = createEventWriter(t.ch, { dedup: 'ids', format: 'JSONEachRow' })

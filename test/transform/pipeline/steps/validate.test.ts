@@ -25,6 +25,39 @@ describe('validate step', () => {
     expect(result.kind === 'ok' && result.value.title).toBe('Đà Lạt'.normalize('NFC'))
   })
 
+  it('normalises every free-text field, props values included, and leaves the input object as it was', () => {
+    const nfd = 'Thời sự'.normalize('NFD')
+    const input = anEvent({ name: nfd, section: nfd, author: nfd, props: { k: nfd } })
+    const result = validate(input)
+    expect(result.kind).toBe('ok')
+    if (result.kind !== 'ok') return
+    const nfc = 'Thời sự'.normalize('NFC')
+    expect([result.value.name, result.value.section, result.value.author, result.value.props.k]).toEqual([
+      nfc,
+      nfc,
+      nfc,
+      nfc,
+    ])
+    expect(input.section).toBe(nfd)
+  })
+
+  it.each([
+    ['referrer', '', 'ok'],
+    ['referrer', 'https://www.google.com/', 'ok'],
+    ['referrer', 'javascript:alert(1)', 'invalid event: referrer: must be an absolute http(s) URL or empty'],
+    ['article_id', '', 'ok'],
+    ['article_id', 'bai-1.html', 'ok'],
+    [
+      'article_id',
+      'Bài 1',
+      'invalid event: article_id: lower-case letters, digits, dot, underscore or dash, or empty',
+    ],
+  ])('%s %j: %s', (field, value, expected) => {
+    const result = validate(anEvent({ [field]: value }))
+    if (expected === 'ok') expect(result.kind === 'ok' && result.value[field as 'referrer']).toBe(value)
+    else expect(result).toEqual({ kind: 'dlq', reason: expected })
+  })
+
   it.each([
     [2, 'unsupported schema version 2'],
     ['1', 'unsupported schema version "1"'],
