@@ -2,6 +2,7 @@
 // the generator's ground truth exactly — after a worker is SIGKILLed between a write and its commit, after
 // the group's offsets are reset to earliest, and when one of two workers in the group stops mid-run.
 // Poison messages land in the DLQ with their reasons while the good messages around them are written.
+// A write that fails for good is read again from its chunk, and nothing after it is committed.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import os from 'node:os'
@@ -206,6 +207,75 @@ describe('transform workers through Kafka into ClickHouse', () => {
       expect(sorted(toMap(await rs.json()))).toEqual(sorted(expected))
       const totals = await (await ch.client.query({ query: 'SELECT count() AS n, uniqExact(event_id) AS u FROM nhip.events', format: 'JSONEachRow' })).json()
       expect(totals).toEqual([{ n: String(first.events.length + second.events.length), u: String(first.events.length + second.events.length) }])
+    } finally {
+      await ch.close()
+    }
+  })
+
+  it('a write that fails for good is read again from its chunk: nothing after it is committed, counts stay exact', async () => {
+    const third = generateEvents({
+      seed: 9,
+      count: 12_000,
+      startMs: START + 96 * 3_600_000,
+      hours: 12,
+      idPrefix: 'third',
+    })
+    const ch: ClickHouse = await openClickHouse(config.clickhouse, { command: 'vitest transform' })
+    try {
+      const metrics = new Registry()
+      const transform = await createTransform({ ch, log, metrics })
+      let calls = 0
+      const failed: number[] = []
+      const consumer = await startEventConsumer({
+        kafka,
+        topics,
+        groupId: group,
+        processEvent: transform.processEvent,
+        processContent: transform.processContent,
+        // The 3rd and 7th writes fail with an error that no retry would fix (a bug, a rejected insert).
+        writer: {
+          ...transform.writer,
+          writeEvents: async (rows, source) => {
+            calls++
+            if (calls === 3 || calls === 7) {
+              failed.push(rows.length)
+              throw Object.assign(new Error('injected: this write cannot succeed'), { retry: false })
+            }
+            return transform.writer.writeEvents(rows, source)
+          },
+        },
+        log,
+        metrics,
+        chunkRows: 500,
+        maxWaitMs: 200,
+      })
+      await consumer.joined
+      await produce(third.events.map((e) => ({ key: eventKey(e), value: Buffer.from(JSON.stringify(e)) })))
+      await waitCaughtUp()
+      await consumer.stop()
+      transform.close()
+      expect(failed).toHaveLength(2)
+
+      // Every count of the three streams, this one included, exactly once.
+      const second = generateEvents({
+        seed: 7,
+        count: 20_000,
+        startMs: START + 72 * 3_600_000,
+        hours: 24,
+        idPrefix: 'second',
+      })
+      const expected = new Map(first.pageviews)
+      for (const [k, v] of [...second.pageviews, ...third.pageviews])
+        expected.set(k, (expected.get(k) ?? 0) + v)
+      const rs = await ch.client.query({ query: COUNTS_SQL(ch.database), format: 'JSONEachRow' })
+      expect(sorted(toMap(await rs.json()))).toEqual(sorted(expected))
+      const stored = await (
+        await ch.client.query({
+          query: `SELECT count() AS n, uniqExact(event_id) AS u FROM nhip.events WHERE ts >= fromUnixTimestamp64Milli(${START + 96 * 3_600_000})`,
+          format: 'JSONEachRow',
+        })
+      ).json()
+      expect(stored).toEqual([{ n: String(third.events.length), u: String(third.events.length) }])
     } finally {
       await ch.close()
     }
