@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import {
   createSessionizer,
@@ -5,6 +6,7 @@ import {
   createSessionStore,
   type SessionEvent,
   type SessionState,
+  sessionId,
 } from '../../../../transform/pipeline/steps/sessionize.ts'
 
 const MIN = 60_000
@@ -155,5 +157,17 @@ describe('createSessionizeStep', () => {
     expect(a2.value.session_id).toBe(a1.value.session_id)
     expect(a2.value.session_page).toBe(2)
     expect(b1.value.session_id).not.toBe(a1.value.session_id)
+  })
+})
+
+describe('sessionId', () => {
+  it('is base64url(sha256(site ‖ visitor ‖ start)) cut to 22 characters: the same id across versions', () => {
+    const expected = createHash('sha256')
+      .update('a1\u0000v-123\u00001795478400000')
+      .digest('base64url')
+      .slice(0, 22)
+    expect(sessionId('a1', 'v-123', 1_795_478_400_000)).toBe(expected)
+    expect(sessionId('a1', 'v-123', 1_795_478_400_000)).toHaveLength(22)
+    expect(sessionId('a1', 'v-123', 1_795_478_400_001)).not.toBe(expected)
   })
 })
