@@ -42,6 +42,9 @@ let kafka: Kafka
 
 const START = Date.parse('2026-11-20T00:00:00Z')
 const first = generateEvents({ seed: 42, count: 50_000, startMs: START, hours: 72 })
+// Produced by the two-worker test and the failing-write test, after `first`.
+const second = generateEvents({ seed: 7, count: 20_000, startMs: START + 72 * 3_600_000, hours: 24, idPrefix: 'second' })
+const third = generateEvents({ seed: 9, count: 12_000, startMs: START + 96 * 3_600_000, hours: 12, idPrefix: 'third' })
 const POISON = [
   { key: 'p1', value: Buffer.from('{"v":1,"event_id":'), reason: /invalid JSON/i },
   { key: 'p2', value: Buffer.from(JSON.stringify({ ...first.events[0], v: 99, event_id: '00000000-0000-4000-8000-000000000001' })), reason: /schema version/i },
@@ -171,7 +174,6 @@ describe('transform workers through Kafka into ClickHouse', () => {
   })
 
   it('two workers share the partitions; when one stops mid-run the other takes over and counts stay exact', async () => {
-    const second = generateEvents({ seed: 7, count: 20_000, startMs: START + 72 * 3_600_000, hours: 24, idPrefix: 'second' })
     const ch: ClickHouse = await openClickHouse(config.clickhouse, { command: 'vitest transform' })
     try {
       const metrics = new Registry()
@@ -213,13 +215,6 @@ describe('transform workers through Kafka into ClickHouse', () => {
   })
 
   it('a write that fails for good is read again from its chunk: nothing after it is committed, counts stay exact', async () => {
-    const third = generateEvents({
-      seed: 9,
-      count: 12_000,
-      startMs: START + 96 * 3_600_000,
-      hours: 12,
-      idPrefix: 'third',
-    })
     const ch: ClickHouse = await openClickHouse(config.clickhouse, { command: 'vitest transform' })
     try {
       const metrics = new Registry()
@@ -257,13 +252,6 @@ describe('transform workers through Kafka into ClickHouse', () => {
       expect(failed).toHaveLength(2)
 
       // Every count of the three streams, this one included, exactly once.
-      const second = generateEvents({
-        seed: 7,
-        count: 20_000,
-        startMs: START + 72 * 3_600_000,
-        hours: 24,
-        idPrefix: 'second',
-      })
       const expected = new Map(first.pageviews)
       for (const [k, v] of [...second.pageviews, ...third.pageviews])
         expected.set(k, (expected.get(k) ?? 0) + v)
