@@ -346,7 +346,9 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
     })
     while (lane.queued >= LANE_DEPTH) {
       // Heartbeats while the lane is full: a write held by a ClickHouse outage can last long.
-      await Promise.race([lane.tail, new Promise((r) => setTimeout(r, 1000))])
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([lane.tail, new Promise((r) => (timer = setTimeout(r, 1000)))])
+      clearTimeout(timer)
       await payload.heartbeat().catch(() => undefined)
     }
   }
@@ -388,6 +390,9 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
       })
       await previous
       try {
+        // The turn may have taken a while: a chunk the partition will read again is not processed (its events
+        // would pass through the session state twice).
+        if (stopping || !isRunning() || isStale() || lane.failed) return
         for (let j = 0; j < chunk.length; j++) {
           // Turns of the event loop between slices: the writes of other chunks go on (each of their steps
           // waits for a turn, and a 20 000-message chunk holds the thread for ~0.5 s).
