@@ -321,7 +321,7 @@ export async function startEventConsumer(opts: EventConsumerOptions): Promise<Ev
               partition: batch.partition,
               offset: c.first.offset,
             },
-            'write failed; the partition is read again from this chunk, nothing after it is committed',
+            'write or commit failed; the partition is read again from this chunk, nothing after it is committed',
           )
         }
         if (!done) {
