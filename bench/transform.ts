@@ -34,7 +34,7 @@ import { generateEvents, TEST_SITES } from '../test/support/generate-events.ts'
 import { createTransform, type EventRow, startEventConsumer } from '../transform/index.ts'
 import { EVENT_COLUMNS, encodeEventsNative, encodeEventsTsv } from '../transform/writer.ts'
 import { aReaderHeaders, aTrackerBatch, type TrafficSite } from './lib/browser-traffic.ts'
-import { processCpuSeconds, threadCpuDelta, threadCpuSeconds } from './lib/cpu.ts'
+import { processCpuSeconds, threadCpuDelta, threadCpuPerItem, threadCpuSeconds } from './lib/cpu.ts'
 import { median, percentile, printTable, writeResult } from './lib/harness.ts'
 import { metricSum } from './lib/metrics.ts'
 import { profilePhase } from './lib/profile.ts'
@@ -496,12 +496,7 @@ async function main(): Promise<void> {
     for (let rep = 1; rep <= REPS; rep++) {
       const before = threadCpuSeconds(process.pid)
       consumeRates.push(await rawConsume(kafka, topics.events, N, rep))
-      const after = threadCpuSeconds(process.pid)
-      if (before && after)
-        consumeCpu.push({
-          main: ((after.main - before.main) * 1e6) / N,
-          others: ((after.others - before.others) * 1e6) / N,
-        })
+      consumeCpu.push(threadCpuPerItem(before, threadCpuSeconds(process.pid), N))
       progress(
         `(a) raw consume ${rep}/${REPS}: ${Math.round(consumeRates.at(-1) ?? 0).toLocaleString('en-US')} events/s`,
       )
@@ -533,12 +528,7 @@ async function main(): Promise<void> {
     for (let rep = 1; rep <= REPS; rep++) {
       const before = threadCpuSeconds(process.pid)
       insertRates.push(await rawInsert(ch, rows, `bench_raw_${rep}`, true, fastest))
-      const after = threadCpuSeconds(process.pid)
-      if (before && after)
-        insertCpu.push({
-          main: ((after.main - before.main) * 1e6) / N,
-          others: ((after.others - before.others) * 1e6) / N,
-        })
+      insertCpu.push(threadCpuPerItem(before, threadCpuSeconds(process.pid), N))
       plainRates.push(await rawInsert(ch, rows, `bench_plain_${rep}`, false, fastest))
       if (fastest === 'Native')
         tsvRates.push(await rawInsert(ch, rows, `bench_tsv_${rep}`, true, 'TabSeparated'))
@@ -552,22 +542,17 @@ async function main(): Promise<void> {
     // ---- (c) the pipeline
     progress('(c) pipeline: startEventConsumer + createTransform from the beginning of the topic…')
     const group = `bench-transform-${process.pid}`
-    const cpuBefore = {
-      self: threadCpuSeconds(process.pid),
-      broker: broker.pid && processCpuSeconds(broker.pid),
-    }
+    const brokerCpu = () => (broker.pid === undefined ? undefined : processCpuSeconds(broker.pid))
+    const cpuBefore = { self: threadCpuSeconds(process.pid), broker: brokerCpu() }
     const pipeline = await runPipeline({ kafka, admin, ch, topics, groupId: group, expected: N, log })
-    const cpuAfter = {
-      self: threadCpuSeconds(process.pid),
-      broker: broker.pid && processCpuSeconds(broker.pid),
-    }
+    const cpuAfter = { self: threadCpuSeconds(process.pid), broker: brokerCpu() }
     // CPU microseconds per event during (c) (the run includes the group join and the final lag polls).
-    const perEvent = (before: number | undefined, after: number | undefined) =>
-      before === undefined || after === undefined ? Number.NaN : ((after - before) * 1e6) / N
     const pipelineCpu = {
-      main: perEvent(cpuBefore.self?.main, cpuAfter.self?.main),
-      others: perEvent(cpuBefore.self?.others, cpuAfter.self?.others),
-      broker: perEvent(cpuBefore.broker || undefined, cpuAfter.broker || undefined),
+      ...threadCpuPerItem(cpuBefore.self, cpuAfter.self, N),
+      broker:
+        cpuBefore.broker === undefined || cpuAfter.broker === undefined
+          ? Number.NaN
+          : ((cpuAfter.broker - cpuBefore.broker) * 1e6) / N,
     }
     progress(
       `(a) CPU µs per message: JS thread ${median(consumeCpu.map((c) => c.main)).toFixed(1)}, other threads ${median(consumeCpu.map((c) => c.others)).toFixed(1)}`,

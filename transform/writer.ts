@@ -350,6 +350,23 @@ function nativeBlock(
   strings('ingest_token', () => token)
 }
 
+/**
+ * Where a batch's replayed events can be: its (agency, site, day) key ranges and its [min ts, max ts] window (a
+ * replay carries the same agency, site and ts as the first copy). Parameters from {@link windowParams}.
+ */
+const IN_WINDOW = `agency_id IN {agencies:Array(String)} AND site_id IN {sites:Array(String)}
+  AND day IN {days:Array(Date)} AND ts BETWEEN {lo:DateTime64(3, 'UTC')} AND {hi:DateTime64(3, 'UTC')}`
+
+function windowParams(rows: readonly EventRow[]): ReturnType<typeof keyRanges> & { lo: string; hi: string } {
+  let lo = Number.POSITIVE_INFINITY
+  let hi = Number.NEGATIVE_INFINITY
+  for (const r of rows) {
+    if (r.ts < lo) lo = r.ts
+    if (r.ts > hi) hi = r.ts
+  }
+  return { ...keyRanges(rows), lo: chDateTime(lo), hi: chDateTime(hi) }
+}
+
 export interface EventWriterOptions {
   /** Largest insert (rows); bigger batches are split. Default 200 000: big parts, few merges. */
   insertRows?: number
@@ -383,7 +400,8 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
   const insertRows = Math.max(1, opts.insertRows ?? 200_000)
   const idChunkRows = Math.max(1, opts.idChunkRows ?? (ch.kind === 'embedded' ? 50_000 : 5000))
   const dedup = opts.dedup ?? (ch.withStagedFile ? 'staged' : 'window')
-  if (dedup === 'staged' && !ch.withStagedFile) throw new Error('staged dedup needs the embedded engine')
+  const stage = dedup === 'staged' ? ch.withStagedFile : undefined
+  if (dedup === 'staged' && !stage) throw new Error('staged dedup needs the embedded engine')
   const asked = opts.format ?? 'Native'
   const format = asked === 'Native' && !ch.insertRaw ? 'TabSeparated' : asked
 
@@ -405,20 +423,10 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
 
   /** Stored ids in the batch's key ranges and ts window, or undefined when there are too many to fetch. */
   async function storedIdsInWindow(rows: EventRow[]): Promise<Set<string> | undefined> {
-    let lo = Number.POSITIVE_INFINITY
-    let hi = Number.NEGATIVE_INFINITY
-    for (const r of rows) {
-      if (r.ts < lo) lo = r.ts
-      if (r.ts > hi) hi = r.ts
-    }
     const cap = Math.max(20_000, 2 * rows.length)
     const rs = await ch.client.query({
-      query: `SELECT toString(event_id) FROM ${db}.events
-              WHERE agency_id IN {agencies:Array(String)} AND site_id IN {sites:Array(String)}
-                AND day IN {days:Array(Date)}
-                AND ts BETWEEN {lo:DateTime64(3, 'UTC')} AND {hi:DateTime64(3, 'UTC')}
-              LIMIT ${cap + 1}`,
-      query_params: { ...keyRanges(rows), lo: chDateTime(lo), hi: chDateTime(hi) },
+      query: `SELECT toString(event_id) FROM ${db}.events WHERE ${IN_WINDOW} LIMIT ${cap + 1}`,
+      query_params: windowParams(rows),
       format: 'TabSeparated',
     })
     const text = await rs.text()
@@ -437,22 +445,13 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
     rows: EventRow[],
     stage: NonNullable<ClickHouse['withStagedFile']>,
   ): Promise<Set<string>> {
-    let lo = Number.POSITIVE_INFINITY
-    let hi = Number.NEGATIVE_INFINITY
     let ids = ''
-    for (const r of rows) {
-      if (r.ts < lo) lo = r.ts
-      if (r.ts > hi) hi = r.ts
-      ids += `${r.event_id}\n`
-    }
+    for (const r of rows) ids += `${r.event_id}\n`
     const text = await stage(ids, 'ids', async (file) => {
       const rs = await ch.client.query({
         query: `SELECT toString(event_id) FROM ${db}.events
-                WHERE agency_id IN {agencies:Array(String)} AND site_id IN {sites:Array(String)}
-                  AND day IN {days:Array(Date)}
-                  AND ts BETWEEN {lo:DateTime64(3, 'UTC')} AND {hi:DateTime64(3, 'UTC')}
-                  AND event_id IN (SELECT id FROM file({file:String}, 'TabSeparated', 'id UUID'))`,
-        query_params: { ...keyRanges(rows), lo: chDateTime(lo), hi: chDateTime(hi), file },
+                WHERE ${IN_WINDOW} AND event_id IN (SELECT id FROM file({file:String}, 'TabSeparated', 'id UUID'))`,
+        query_params: { ...windowParams(rows), file },
         format: 'TabSeparated',
       })
       return rs.text()
@@ -548,10 +547,9 @@ export function createEventWriter(ch: ClickHouse, opts: EventWriterOptions = {})
     token: string,
     source: WriteSource | undefined,
   ): Promise<{ inserted: number; repaired: number }> {
-    const existing =
-      dedup === 'staged' && ch.withStagedFile
-        ? await storedIdsStaged(rows, ch.withStagedFile)
-        : (dedup === 'window' && (await storedIdsInWindow(rows))) || (await storedIdsIn(rows))
+    const existing = stage
+      ? await storedIdsStaged(rows, stage)
+      : (dedup === 'window' && (await storedIdsInWindow(rows))) || (await storedIdsIn(rows))
     const fresh = existing.size === 0 ? rows : rows.filter((r) => !existing.has(r.event_id))
     let repaired = 0
     if (source && fresh.length < rows.length) {

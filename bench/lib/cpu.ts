@@ -77,3 +77,16 @@ export function threadCpuDelta(
     .filter(([, s]) => s > 0)
     .sort((a, b) => b[1] - a[1])
 }
+
+/** CPU µs per item of the JS thread and of the other threads between two {@link threadCpuSeconds} readings. */
+export function threadCpuPerItem(
+  before: { main: number; others: number } | undefined,
+  after: { main: number; others: number } | undefined,
+  items: number,
+): { main: number; others: number } {
+  if (!before || !after) return { main: Number.NaN, others: Number.NaN }
+  return {
+    main: ((after.main - before.main) * 1e6) / items,
+    others: ((after.others - before.others) * 1e6) / items,
+  }
+}
