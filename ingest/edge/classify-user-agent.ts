@@ -1,6 +1,7 @@
 // User agent → coarse device/OS/browser and bot facts, at the collector (the UA string never leaves it).
 // ua-parser-js names browsers and devices; isbot recognises crawlers; we add headless and HTTP-library rules.
 import { isbot } from 'isbot'
+import { LRUCache } from 'lru-cache'
 import { UAParser } from 'ua-parser-js'
 import type { ClientFacts } from '../contract/index.ts'
 
@@ -58,7 +59,8 @@ const DEVICE_TYPES: Record<string, UserAgentFacts['device']> = {
  */
 export function createUserAgentClassifier(options: UserAgentClassifierOptions = {}): UserAgentClassifier {
   const cacheSize = Math.max(0, Math.floor(options.cacheSize ?? 10_000))
-  const cache = new Map<string, UserAgentFacts>()
+  // An LRU made for the job (see rate-limit.ts for why not a Map trimmed at its first key).
+  const cache = cacheSize > 0 ? new LRUCache<string, UserAgentFacts>({ max: cacheSize }) : undefined
 
   return (ua, hints) => {
     // Keys are cut like the inputs classifyUserAgent reads, so a flood of huge headers cannot bloat the cache.
@@ -66,20 +68,10 @@ export function createUserAgentClassifier(options: UserAgentClassifierOptions = 
     const key = hints
       ? `${head}\u0000${cut(hints.secChUaMobile)}\u0000${cut(hints.secChUa)}\u0000${cut(hints.secChUaPlatform)}`
       : head
-    const cached = cache.get(key)
-    if (cached) {
-      cache.delete(key)
-      cache.set(key, cached)
-      return cached
-    }
+    const cached = cache?.get(key)
+    if (cached) return cached
     const facts = Object.freeze(classifyUserAgent(ua, hints))
-    if (cacheSize > 0) {
-      if (cache.size >= cacheSize) {
-        const oldest = cache.keys().next()
-        if (!oldest.done) cache.delete(oldest.value)
-      }
-      cache.set(key, facts)
-    }
+    cache?.set(key, facts)
     return facts
   }
 }

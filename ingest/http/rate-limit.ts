@@ -1,4 +1,5 @@
 // Token buckets in memory: per IP and per site, answered with 429 + Retry-After by the routes.
+import { LRUCache } from 'lru-cache'
 
 export interface RateLimiter {
   /** Takes `cost` tokens for `key`; returns 0 when allowed, else the seconds to wait. */
@@ -10,19 +11,22 @@ export interface RateLimiter {
  * @param burst bucket size
  * @example const perIp = createRateLimiter({ ratePerSec: 20, burst: 60, now: Date.now })
  */
-export function createRateLimiter(opts: { ratePerSec: number; burst: number; now: () => number; maxKeys?: number }): RateLimiter {
-  const buckets = new Map<string, { tokens: number; at: number }>()
-  const maxKeys = opts.maxKeys ?? 100_000
+export function createRateLimiter(opts: {
+  ratePerSec: number
+  burst: number
+  now: () => number
+  maxKeys?: number
+}): RateLimiter {
+  // Bounded memory: past maxKeys the least recently seen bucket is forgotten (a full bucket is the same as no
+  // bucket). An LRU made for this, not a Map trimmed at its oldest key: V8 keeps a deleted Map entry as a hole
+  // until the table is rebuilt, so `keys().next()` walks ever more holes — 26 µs per call at 100 000 keys
+  // after a million distinct addresses, a quarter of the collector's CPU in bench:collector.
+  const buckets = new LRUCache<string, { tokens: number; at: number }>({ max: opts.maxKeys ?? 100_000 })
   return {
     take(key, cost = 1) {
       const now = opts.now()
       let b = buckets.get(key)
       if (!b) {
-        // Bounded memory: forget the oldest bucket (a full bucket is the same as no bucket).
-        if (buckets.size >= maxKeys) {
-          const first = buckets.keys().next().value
-          if (first !== undefined) buckets.delete(first)
-        }
         b = { tokens: opts.burst, at: now }
         buckets.set(key, b)
       } else {

