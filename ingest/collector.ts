@@ -4,12 +4,19 @@ import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import type { Kafka } from 'kafkajs'
 import type { Registry } from 'prom-client'
-import { Gauge } from 'prom-client'
+import { Counter, Gauge } from 'prom-client'
 import type { ClickHouse } from '../infra/clickhouse/client.ts'
 import type { KafkaTopicsConfig } from '../infra/config.ts'
+import type { KafkaSettings } from '../infra/kafka/client.ts'
 import type { Logger } from '../infra/logger.ts'
 import { openEdgeEnrichment } from './edge-enrichment.ts'
-import { type CollectorLimits, createCollectorApp, type EdgeEnrichment, type HealthCheck } from './http/app.ts'
+import {
+  type CollectorLimits,
+  createCollectorApp,
+  type EdgeEnrichment,
+  type HealthCheck,
+} from './http/app.ts'
+import { createThreadedKafkaDelivery, type SentStats } from './kafka/delivery-thread.ts'
 import { createKafkaDelivery } from './kafka/kafka-deliver.ts'
 import type { KafkaSockets } from './kafka/kafka-sockets.ts'
 import { createEventSink, type Deliver, type EventSink } from './kafka/sink.ts'
@@ -17,6 +24,16 @@ import { openSpool } from './kafka/spool.ts'
 import { DEFAULT_SHUTDOWN_FLUSH_MS, stopCollector } from './kafka/stop-collector.ts'
 import { createSiteRegistry, listSites, type SiteRegistry } from './sites/sites.ts'
 import { buildTracker } from './tracker/build.ts'
+
+/**
+ * Kafka mode. With `settings` (what `nhip serve` uses) the producers run on a thread of their own
+ * (delivery-thread.ts); with a `kafka` client they run on the HTTP thread. `producers`: idempotent producers the
+ * records are sharded over by key.
+ */
+export type CollectorKafka = { topics: KafkaTopicsConfig; producers?: number } & (
+  | { settings: KafkaSettings }
+  | { kafka: Kafka; sockets?: KafkaSockets }
+)
 
 export interface CollectorOptions {
   ch: ClickHouse
@@ -29,7 +46,7 @@ export interface CollectorOptions {
    * Kafka mode: events go to these topics (spooled while Kafka is down). `sockets`: the tracker whose
    * `socketFactory` built `kafka`, so stopping destroys connections kafkajs left open.
    */
-  kafka?: { kafka: Kafka; topics: KafkaTopicsConfig; sockets?: KafkaSockets }
+  kafka?: CollectorKafka
   /** How long stopping keeps handing the spool to Kafka before leaving the rest for the next start. */
   shutdownFlushMs?: number
   /** Embedded mode: batches go through the spool into this in-process delivery (the transform pipeline). */
@@ -49,6 +66,8 @@ export interface Collector {
   app: FastifyInstance
   sink: EventSink
   sites: SiteRegistry
+  /** Kafka mode: produce requests acknowledged so far, their records and summed duration (ms). */
+  kafkaStats(): SentStats
   close(): Promise<void>
 }
 
@@ -61,7 +80,8 @@ export const EMBEDDED_TOPICS = { events: 'events', content: 'content' } as const
  */
 export async function createCollector(opts: CollectorOptions): Promise<Collector> {
   const { ch, log, metrics } = opts
-  if (!opts.kafka && !opts.deliverInProcess) throw new Error('createCollector needs kafka or deliverInProcess')
+  if (!opts.kafka && !opts.deliverInProcess)
+    throw new Error('createCollector needs kafka or deliverInProcess')
   const sites = await createSiteRegistry(() => listSites(ch), {
     refreshMs: opts.siteRefreshMs ?? 10_000,
     onError: (err) => log.error({ err }, 'site registry refresh failed; serving the last known sites'),
@@ -73,9 +93,30 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     fsync: 'batch',
     log: log.child({ component: 'spool' }),
   })
-  const delivery = opts.kafka
-    ? createKafkaDelivery(opts.kafka.kafka, opts.kafka.sockets ? { sockets: opts.kafka.sockets } : {})
-    : undefined
+  const sent: SentStats = { sends: 0, records: 0, ms: 0 }
+  const k = opts.kafka
+  const threaded =
+    k && 'settings' in k
+      ? createThreadedKafkaDelivery({
+          settings: k.settings,
+          log,
+          ...(k.producers ? { producers: k.producers } : {}),
+        })
+      : undefined
+  const delivery =
+    threaded ??
+    (k && 'kafka' in k
+      ? createKafkaDelivery(k.kafka, {
+          ...(k.sockets ? { sockets: k.sockets } : {}),
+          ...(k.producers ? { producers: k.producers } : {}),
+          onSent(records, ms) {
+            sent.sends++
+            sent.records += records
+            sent.ms += ms
+          },
+        })
+      : undefined)
+  const kafkaStats = (): SentStats => threaded?.stats() ?? { ...sent }
   const deliver = delivery?.deliver ?? opts.deliverInProcess
   if (!deliver) throw new Error('no delivery')
   new Gauge({
@@ -86,7 +127,30 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
       this.set(spool.stats.records)
     },
   })
-  const sink = createEventSink({ spool, deliver, direct: Boolean(opts.kafka), log: log.child({ component: 'sink' }) })
+  new Counter({
+    name: 'nhip_collector_kafka_produce_requests_total',
+    help: 'Produce requests Kafka acknowledged (acks=-1); records per request = records_total / this',
+    registers: [metrics],
+    collect() {
+      this.reset()
+      this.inc(kafkaStats().sends)
+    },
+  })
+  new Counter({
+    name: 'nhip_collector_kafka_records_total',
+    help: 'Records in the produce requests Kafka acknowledged',
+    registers: [metrics],
+    collect() {
+      this.reset()
+      this.inc(kafkaStats().records)
+    },
+  })
+  const sink = createEventSink({
+    spool,
+    deliver,
+    direct: Boolean(opts.kafka),
+    log: log.child({ component: 'sink' }),
+  })
   const tracker = await buildTracker()
   log.info(
     {
@@ -102,7 +166,9 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     health: opts.health ?? {},
     sites,
     sink,
-    topics: opts.kafka ? { events: opts.kafka.topics.events, content: opts.kafka.topics.content } : EMBEDDED_TOPICS,
+    topics: opts.kafka
+      ? { events: opts.kafka.topics.events, content: opts.kafka.topics.content }
+      : EMBEDDED_TOPICS,
     edge,
     ...(opts.limits ? { limits: opts.limits } : {}),
     tracker: { path: opts.trackerPath, code: tracker.code, widget: tracker.widget.code },
@@ -114,6 +180,7 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     app,
     sink,
     sites,
+    kafkaStats,
     async close() {
       try {
         const flushMs = opts.shutdownFlushMs ?? DEFAULT_SHUTDOWN_FLUSH_MS

@@ -6,14 +6,13 @@ import type { FastifyInstance } from 'fastify'
 import { registerAdminSql } from '../../infra/admin-sql.ts'
 import { adminSqlOpenApi } from '../../infra/admin-sql-openapi.ts'
 import { KafkaUnavailableError } from '../../infra/errors.ts'
-import { checkKafka, createKafka, type KafkaSettings } from '../../infra/kafka/client.ts'
+import { checkKafka, createKafka } from '../../infra/kafka/client.ts'
 import { ensureTopics } from '../../infra/kafka/topics.ts'
 import { createMetricsRegistry } from '../../infra/metrics.ts'
 import { type OpenApiFragment, registerOpenApi } from '../../infra/openapi.ts'
 import { createCollector, EMBEDDED_TOPICS } from '../../ingest/collector.ts'
 import { createCollectorApp } from '../../ingest/http/app.ts'
 import { collectorOpenApi } from '../../ingest/http/openapi.ts'
-import { createKafkaSockets } from '../../ingest/kafka/kafka-sockets.ts'
 import { adminJobsOpenApi, registerAdminJobs } from '../../jobs/admin-route.ts'
 import { serveRecommendations } from '../../jobs/index.ts'
 import { recommendationsOpenApi } from '../../jobs/recommend/openapi.ts'
@@ -29,19 +28,6 @@ import { type Context, openMigrated } from '../context.ts'
 import { jobOptionsFromConfig } from './jobs.ts'
 
 export type Role = 'all' | 'collector' | 'transform'
-
-// The collector's producer fails fast when Kafka goes away, so requests spool within a second or two instead
-// of waiting out kafkajs's default reconnect back-off (8–30 s without an answer, seen in the chaos drills);
-// the spool's drainer retries on its own schedule until Kafka is back.
-const COLLECTOR_KAFKA_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 }
-
-// The collector's client tracks its sockets: stopping destroys any connection kafkajs reopened after its
-// producers disconnected (one such socket kept `nhip serve` alive after SIGTERM in the leader-failover drill).
-function collectorKafka(cfg: KafkaSettings, log: Context['log']) {
-  const sockets = createKafkaSockets()
-  const kafka = createKafka(cfg, log, { retry: COLLECTOR_KAFKA_RETRY, socketFactory: sockets.socketFactory })
-  return { kafka, topics: cfg.topics, sockets }
-}
 
 export interface StartOptions {
   role?: Role
@@ -145,7 +131,7 @@ export async function startCommand(ctx: Context, opts: StartOptions = {}): Promi
             spoolMaxBytes: config.collector.spoolMaxBytes,
             trackerPath: config.collector.trackerPath,
             ...(kafka && kafkaCfg
-              ? { kafka: collectorKafka(kafkaCfg, log) }
+              ? { kafka: { settings: kafkaCfg, topics: kafkaCfg.topics } }
               : {
                   deliverInProcess: (records, span) =>
                     transform

@@ -8,15 +8,45 @@ import { promisify } from 'node:util'
 import zlib from 'node:zlib'
 import kafkajs, { CompressionTypes, type Kafka, type Producer } from 'kafkajs'
 import { AppError } from '../../infra/errors.ts'
-import type { KafkaSockets } from './kafka-sockets.ts'
+import { createKafka, type KafkaSettings } from '../../infra/kafka/client.ts'
+import type { Logger } from '../../infra/logger.ts'
+import { createKafkaSockets, type KafkaSockets } from './kafka-sockets.ts'
 import type { Deliver, OutRecord } from './sink.ts'
 
 const MAX_RECORDS_PER_SEND = 5000
-/** Producers per collector process; more keeps more produce requests in flight on a busy broker. */
-export const DEFAULT_PRODUCERS = 4
+/**
+ * Producers per collector process. More keeps more Produce requests in flight, fewer makes each carry more
+ * records (less work per record for kafkajs and the broker). bench:collector on the 2-core VM, producers on
+ * their own thread: 2 producers 8.7 k single events/s and 58 k batched, 4 producers 7.1 k and 45 k, 1 producer
+ * 4.0 k (one round trip at a time cannot keep up with single-event requests).
+ */
+export const DEFAULT_PRODUCERS = 2
 
 /** Default bound of {@link KafkaDelivery.close}: a healthy acks=-1 send finishes far sooner. */
 export const DEFAULT_CLOSE_TIMEOUT_MS = 5000
+
+// The collector's producer fails fast when Kafka goes away, so requests spool within a second or two instead
+// of waiting out kafkajs's default reconnect back-off (8–30 s without an answer, seen in the chaos drills);
+// the spool's drainer retries on its own schedule until Kafka is back.
+export const COLLECTOR_KAFKA_RETRY = { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 }
+
+/**
+ * The collector's kafkajs client: fail-fast retries, and its sockets tracked so that stopping destroys any
+ * connection kafkajs reopened after its producers disconnected (one such socket kept `nhip serve` alive after
+ * SIGTERM in the leader-failover drill).
+ * @example const { kafka, sockets } = createCollectorKafka(config.kafka, log)
+ */
+export function createCollectorKafka(
+  settings: KafkaSettings,
+  log: Logger,
+): { kafka: Kafka; sockets: KafkaSockets } {
+  const sockets = createKafkaSockets()
+  const kafka = createKafka(settings, log, {
+    retry: COLLECTOR_KAFKA_RETRY,
+    socketFactory: sockets.socketFactory,
+  })
+  return { kafka, sockets }
+}
 
 /** `deliver` after `close`: nothing was sent; the caller keeps the records (spool) and retries after a restart. */
 export class KafkaDeliveryClosedError extends AppError {
@@ -52,6 +82,8 @@ export interface KafkaDeliveryOptions {
    * so a stopped collector exits even when kafkajs reconnected a broker after its disconnect.
    */
   sockets?: KafkaSockets
+  /** Called after every produce request that was acknowledged: its record count and duration (metrics). */
+  onSent?: (records: number, ms: number) => void
 }
 
 /** FNV-1a of the key: a stable shard per reader (the same key always takes the same producer). */
@@ -95,7 +127,11 @@ interface Shard {
   close(): Promise<void>
 }
 
-function createShard(kafka: Kafka, compression: CompressionTypes): Shard {
+function createShard(
+  kafka: Kafka,
+  compression: CompressionTypes,
+  onSent: KafkaDeliveryOptions['onSent'],
+): Shard {
   let producer: Producer | undefined
   let connecting: Promise<Producer> | undefined
   let closed = false
@@ -138,6 +174,7 @@ function createShard(kafka: Kafka, compression: CompressionTypes): Shard {
       list.push({ key: r.key, value: r.value })
       byTopic.set(r.topic, list)
     }
+    const started = performance.now()
     try {
       await p.sendBatch({
         acks: -1,
@@ -145,6 +182,7 @@ function createShard(kafka: Kafka, compression: CompressionTypes): Shard {
         timeout: 10_000,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       })
+      onSent?.(records.length, performance.now() - started)
     } catch (err) {
       // A producer that failed may hold a broken connection; start afresh next time.
       producer = undefined
@@ -232,7 +270,7 @@ export function createKafkaDelivery(kafka: Kafka, opts: KafkaDeliveryOptions = {
   const compression = opts.compression === false ? CompressionTypes.None : CompressionTypes.GZIP
   useFastGzip()
   const count = Math.max(1, Math.floor(opts.producers ?? DEFAULT_PRODUCERS))
-  const shards = Array.from({ length: count }, () => createShard(kafka, compression))
+  const shards = Array.from({ length: count }, () => createShard(kafka, compression, opts.onSent))
 
   return {
     async deliver(records: OutRecord[]) {

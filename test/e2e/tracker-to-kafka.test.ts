@@ -290,7 +290,7 @@ beforeAll(async () => {
     dataDir: collectorDataDir,
     spoolMaxBytes: 64 * 1_048_576,
     trackerPath: TRACKER_PATH,
-    kafka: { kafka, topics },
+    kafka: { settings: kafkaCfg, topics },
     metricsToken: 'metrics-token-0123456789',
   })
   // Observation only (the collector's code is untouched): what it answered on POST /e, beacons included

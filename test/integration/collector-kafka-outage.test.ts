@@ -46,7 +46,7 @@ beforeAll(async () => {
     dataDir: mkdtempSync(path.join(os.tmpdir(), 'nhip-outage-')),
     spoolMaxBytes: 64 * 1_048_576,
     trackerPath: '/s/p.js',
-    kafka: { kafka, topics },
+    kafka: { settings: cfg, topics },
     limits: { ipRatePerSec: 10_000, ipBurst: 10_000 },
   })
 })

@@ -45,7 +45,7 @@ beforeAll(async () => {
     dataDir: mkdtempSync(path.join(os.tmpdir(), 'nhip-collector-')),
     spoolMaxBytes: 64 * 1_048_576,
     trackerPath: '/s/p.js',
-    kafka: { kafka, topics },
+    kafka: { settings: kafkaCfg, topics },
     limits: { ipRatePerSec: 1000, ipBurst: 1000 },
     metricsToken: 'metrics-token-0123456789',
   })

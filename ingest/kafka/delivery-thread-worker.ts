@@ -1,0 +1,87 @@
+// The worker side of the threaded Kafka delivery (delivery-thread.ts): the collector's kafkajs client, its
+// producers, their gzip and their sockets live on this thread. Requests come in coalesced (one message per turn
+// of the HTTP thread's event loop), answers go back the same way.
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
+import { createLogger } from '../../infra/logger.ts'
+import type { DeliveryWorkerData, FromWorker, SentStats, ToWorker, WireError } from './delivery-thread.ts'
+import { createCollectorKafka, createKafkaDelivery } from './kafka-deliver.ts'
+import type { OutRecord } from './sink.ts'
+
+if (!parentPort) throw new Error('delivery-thread-worker.ts runs as a worker thread')
+const port: MessagePort = parentPort
+const data = workerData as DeliveryWorkerData
+const log = createLogger({ level: data.logLevel, name: data.logName }).child({ component: 'kafka-delivery' })
+const { kafka, sockets } = createCollectorKafka(data.settings, log)
+const stats: SentStats = { sends: 0, records: 0, ms: 0 }
+const delivery = createKafkaDelivery(kafka, {
+  sockets,
+  ...(data.producers ? { producers: data.producers } : {}),
+  onSent(records, ms) {
+    stats.sends++
+    stats.records += records
+    stats.ms += ms
+  },
+})
+
+function wireError(err: unknown): WireError {
+  const e = err as { name?: unknown; message?: unknown; code?: unknown; retriable?: unknown }
+  return {
+    name: typeof e?.name === 'string' ? e.name : 'Error',
+    message: typeof e?.message === 'string' ? e.message : String(err),
+    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+  }
+}
+
+let answers: Array<{ id: number; error?: WireError }> = []
+let answering = false
+function answer(id: number, error?: WireError): void {
+  answers.push(error ? { id, error } : { id })
+  if (answering) return
+  answering = true
+  setImmediate(() => {
+    answering = false
+    const msg: FromWorker = { kind: 'done', results: answers, stats: { ...stats } }
+    answers = []
+    port.postMessage(msg)
+  })
+}
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.kind === 'deliver') {
+    const values = Buffer.from(msg.values.buffer, msg.values.byteOffset, msg.values.byteLength)
+    let at = 0
+    let r = 0
+    for (const item of msg.items) {
+      const records: OutRecord[] = []
+      for (let i = 0; i < item.count; i++, r++) {
+        const len = msg.lengths[r] as number
+        records.push({
+          topic: msg.topics[r] as string,
+          key: msg.keys[r] as string,
+          value: values.subarray(at, at + len),
+        })
+        at += len
+      }
+      delivery.deliver(records).then(
+        () => answer(item.id),
+        (err: unknown) => answer(item.id, wireError(err)),
+      )
+    }
+  } else if (msg.kind === 'close') {
+    delivery.close({ timeoutMs: msg.timeoutMs }).then(
+      (result) => {
+        const out: FromWorker = { kind: 'closed', result, stats: { ...stats } }
+        port.postMessage(out)
+      },
+      (err: unknown) => {
+        log.error({ err }, 'closing the Kafka delivery failed')
+        const out: FromWorker = {
+          kind: 'closed',
+          result: { settled: false, socketsDestroyed: sockets.destroyAll() },
+          stats,
+        }
+        port.postMessage(out)
+      },
+    )
+  }
+})
