@@ -687,7 +687,8 @@ async function main(): Promise<void> {
       dataDir: freshDir,
       spoolMaxBytes: 256 * 1_048_576,
       trackerPath: '/s/p.js',
-      kafka: { kafka, topics: freshTopics },
+      // As `nhip serve` runs it: producers on their own thread.
+      kafka: { settings: freshConfig.kafka, topics: freshTopics },
       limits: { ipRatePerSec: 1e9, ipBurst: 1e9, siteRatePerSec: 1e9, siteBurst: 1e9 },
       trustProxy: true,
     })
