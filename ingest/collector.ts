@@ -117,6 +117,13 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
         })
       : undefined)
   const kafkaStats = (): SentStats => threaded?.stats() ?? { ...sent }
+  // Producers connect now, so the first readers' requests neither wait for nor fail at the producer handshake.
+  // Not awaited: a collector starts (and spools) while Kafka is down.
+  delivery
+    ?.connect()
+    .catch((err: unknown) =>
+      log.warn({ err }, 'Kafka producers could not connect at start; events are spooled until Kafka answers'),
+    )
   const deliver = delivery?.deliver ?? opts.deliverInProcess
   if (!deliver) throw new Error('no delivery')
   new Gauge({

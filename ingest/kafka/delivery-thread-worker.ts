@@ -1,6 +1,6 @@
 // The worker side of the threaded Kafka delivery (delivery-thread.ts): the collector's kafkajs client, its
-// producers, their gzip and their sockets live on this thread. Requests come in coalesced (one message per turn
-// of the HTTP thread's event loop), answers go back the same way.
+// producers, their gzip and their sockets live on this thread. Answers go back in a microtask: the callers of
+// one acknowledged Produce request are all answered in one message.
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
 import { createLogger } from '../../infra/logger.ts'
 import type { DeliveryWorkerData, FromWorker, SentStats, ToWorker, WireError } from './delivery-thread.ts'
@@ -38,7 +38,7 @@ function answer(id: number, error?: WireError): void {
   answers.push(error ? { id, error } : { id })
   if (answering) return
   answering = true
-  setImmediate(() => {
+  queueMicrotask(() => {
     answering = false
     const msg: FromWorker = { kind: 'done', results: answers, stats: { ...stats } }
     answers = []
@@ -46,8 +46,24 @@ function answer(id: number, error?: WireError): void {
   })
 }
 
+// Producers connect now, not at the first reader's request; a failure is reported, and retried at the next send.
+function connect(): void {
+  delivery.connect().then(
+    () => port.postMessage({ kind: 'connected', stats: { ...stats } } satisfies FromWorker),
+    (err: unknown) =>
+      port.postMessage({
+        kind: 'connected',
+        error: wireError(err),
+        stats: { ...stats },
+      } satisfies FromWorker),
+  )
+}
+connect()
+
 port.on('message', (msg: ToWorker) => {
-  if (msg.kind === 'deliver') {
+  if (msg.kind === 'connect') {
+    connect()
+  } else if (msg.kind === 'deliver') {
     const values = Buffer.from(msg.values.buffer, msg.values.byteOffset, msg.values.byteLength)
     let at = 0
     let r = 0

@@ -66,6 +66,12 @@ export interface KafkaDeliveryClosed {
 export interface KafkaDelivery {
   deliver: Deliver
   /**
+   * Connects the producers ahead of the first records, so the first reader's request does not wait for (or,
+   * on a broker still starting, fail at) InitProducerId. Resolves when all are connected; a producer that could
+   * not connect is connected again at its next send.
+   */
+  connect(): Promise<void>
+  /**
    * Stops taking records (later `deliver` calls reject with {@link KafkaDeliveryClosedError}; queued ones too),
    * waits up to `timeoutMs` for the sends in flight and the producers' disconnect, then destroys what is left
    * of the client's sockets. A send cut off this way rejects, so its caller keeps the records.
@@ -123,6 +129,8 @@ function useFastGzip(): void {
 
 interface Shard {
   deliver(records: OutRecord[]): Promise<void>
+  /** Connects the producer now (InitProducerId, metadata) instead of at the first send. */
+  connect(): Promise<void>
   /** Rejects what waits, lets the send in flight finish, disconnects. */
   close(): Promise<void>
 }
@@ -221,6 +229,9 @@ function createShard(
   }
 
   return {
+    async connect() {
+      if (!closed) await connected()
+    },
     deliver(records) {
       if (closed) return Promise.reject(new KafkaDeliveryClosedError())
       return new Promise<void>((resolve, reject) => {
@@ -285,6 +296,9 @@ export function createKafkaDelivery(kafka: Kafka, opts: KafkaDeliveryOptions = {
       )
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected')
       if (failed) throw failed.reason
+    },
+    async connect() {
+      await Promise.all(shards.map((s) => s.connect()))
     },
     async close(closeOpts = {}) {
       const settled = await settlesWithin(

@@ -73,6 +73,9 @@ describe('POST /e (browser)', () => {
     expect(res.statusCode).toBe(202)
     expect(res.json()).toEqual({ accepted: 2 })
     expect(res.headers['access-control-allow-origin']).toBe('https://a1.vn')
+    // 202 means durable: in Kafka, or in the spool when the producer's first send failed (a broker still
+    // handing out producer ids); the spool delivers within its next drain round.
+    expect(await collector.sink.drained(15_000)).toBe(true)
     expect(await topicSize(kafka, topics.events)).toBe(before + 2)
 
     const messages = (await readTopic(kafka, topics.events)).filter((m) =>

@@ -38,6 +38,9 @@ describe('the Kafka delivery thread', () => {
 
     const delivery = createThreadedKafkaDelivery({ settings: cfg, log, producers: 2 })
     try {
+      // The producers connect ahead of the first records (what the collector does at start).
+      await delivery.connect()
+      expect(delivery.stats()).toEqual({ sends: 0, records: 0, ms: 0 })
       // 40 readers × 25 calls, 1–3 records each; a reader's next call starts when its previous one is
       // acknowledged, as one browser's batches do. Calls of different readers overlap.
       const sent: OutRecord[] = []
@@ -73,11 +76,12 @@ describe('the Kafka delivery thread', () => {
     await expect(delivery.deliver([record(0, 0)])).rejects.toBeInstanceOf(KafkaDeliveryClosedError)
   })
 
-  it('fails the call when no broker answers, so the caller can spool it, and still closes', async () => {
+  it('fails the connect and the call when no broker answers, so the caller can spool it, and still closes', async () => {
     const port = await findFreePortBlock(1)
     const dead = loadConfig({ KAFKA_BROKERS: `127.0.0.1:${port}`, KAFKA_CONNECT_TIMEOUT_MS: '500' }).kafka
     if (!dead) throw new Error('no kafka config')
     const delivery = createThreadedKafkaDelivery({ settings: dead, log })
+    await expect(delivery.connect()).rejects.toThrow()
     const started = Date.now()
     await expect(delivery.deliver([record(1, 1)])).rejects.toThrow()
     expect(Date.now() - started).toBeLessThan(30_000)
