@@ -74,6 +74,8 @@ export interface ThreadedKafkaDeliveryOptions {
   producers?: number
   /** Service name in the thread's log lines. Default `nhip`. */
   logName?: string
+  /** The thread's entry module. Default: the real one; tests pass one that dies. */
+  entry?: URL
 }
 
 // tsx is registered inside the thread by this small ES module, so the worker runs the TypeScript source
@@ -128,7 +130,7 @@ export function createThreadedKafkaDelivery(opts: ThreadedKafkaDeliveryOptions):
   }
 
   function spawn(): Worker {
-    const w = new Worker(BOOT, { workerData: data, name: 'kafka-delivery' })
+    const w = new Worker(opts.entry ?? BOOT, { workerData: data, name: 'kafka-delivery' })
     // Referenced only while it holds requests (a waiting caller keeps the process alive until its answer); an
     // idle thread of a collector that was never closed does not hold the process open.
     w.unref()

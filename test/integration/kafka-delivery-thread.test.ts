@@ -2,6 +2,9 @@
 // reaches the topic exactly once with its key and bytes, one reader's records stay in order, an unreachable
 // broker fails the calls (so the sink spools them) instead of holding them, and a closed delivery refuses
 // records and leaves no thread behind. Against the real broker of the global setup.
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, expect, inject, it } from 'vitest'
 import { loadConfig } from '../../infra/config.ts'
 import { findFreePortBlock } from '../../infra/kafka/broker.ts'
@@ -87,5 +90,31 @@ describe('the Kafka delivery thread', () => {
     expect(Date.now() - started).toBeLessThan(30_000)
     const closed = await delivery.close({ timeoutMs: 1000 })
     expect(closed.settled).toBe(true)
+  })
+
+  it('rejects the calls of a thread that died (the caller spools them), and delivers through a new thread', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'nhip-dying-thread-'))
+    // Worker threads copy process.env when they start; the entry reads its mark file from there.
+    process.env.NHIP_TEST_DYING_THREAD_MARK = path.join(dir, 'died')
+    const delivery = createThreadedKafkaDelivery({
+      settings: cfg,
+      log,
+      entry: new URL('../support/dying-delivery-thread.mjs', import.meta.url),
+    })
+    try {
+      const before = (await readTopic(createKafka(cfg, log), cfg.topics.events)).length
+      await expect(delivery.deliver([record(900, 0), record(901, 0)])).rejects.toThrow(/exited \(code 3\)/)
+      await delivery.deliver([record(900, 1)])
+      expect(delivery.stats().records).toBe(1)
+      const got = await readTopic(createKafka(cfg, log), cfg.topics.events)
+      expect(got).toHaveLength(before + 1)
+      expect(
+        got.filter((m) => m.key === 'site:reader-900').map((m) => JSON.parse(m.value.toString()).n),
+      ).toEqual([1])
+    } finally {
+      delete process.env.NHIP_TEST_DYING_THREAD_MARK
+      await delivery.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
