@@ -75,7 +75,7 @@ interface CaseRun {
   acknowledged?: number
   kafkaDelta?: number
   maxSpooled?: number
-  /** Collector only: mean handler time and mean Kafka sendBatch time per request, ms. */
+  /** Collector only: mean time from request to answer in the collector, ms. */
   handlerMs?: number
   /** Collector only: Produce requests per second, events per request, mean time until acknowledged (ms). */
   produceReqPerS?: number

@@ -16,8 +16,8 @@ import {
   type EdgeEnrichment,
   type HealthCheck,
 } from './http/app.ts'
-import { createThreadedKafkaDelivery, type SentStats } from './kafka/delivery-thread.ts'
-import { createKafkaDelivery } from './kafka/kafka-deliver.ts'
+import { createThreadedKafkaDelivery } from './kafka/delivery-thread.ts'
+import { createKafkaDelivery, type SentStats } from './kafka/kafka-deliver.ts'
 import type { KafkaSockets } from './kafka/kafka-sockets.ts'
 import { createEventSink, type Deliver, type EventSink } from './kafka/sink.ts'
 import { openSpool } from './kafka/spool.ts'
@@ -93,30 +93,20 @@ export async function createCollector(opts: CollectorOptions): Promise<Collector
     fsync: 'batch',
     log: log.child({ component: 'spool' }),
   })
-  const sent: SentStats = { sends: 0, records: 0, ms: 0 }
   const k = opts.kafka
-  const threaded =
-    k && 'settings' in k
+  const delivery = !k
+    ? undefined
+    : 'settings' in k
       ? createThreadedKafkaDelivery({
           settings: k.settings,
           log,
           ...(k.producers ? { producers: k.producers } : {}),
         })
-      : undefined
-  const delivery =
-    threaded ??
-    (k && 'kafka' in k
-      ? createKafkaDelivery(k.kafka, {
+      : createKafkaDelivery(k.kafka, {
           ...(k.sockets ? { sockets: k.sockets } : {}),
           ...(k.producers ? { producers: k.producers } : {}),
-          onSent(records, ms) {
-            sent.sends++
-            sent.records += records
-            sent.ms += ms
-          },
         })
-      : undefined)
-  const kafkaStats = (): SentStats => threaded?.stats() ?? { ...sent }
+  const kafkaStats = (): SentStats => delivery?.stats() ?? { sends: 0, records: 0, ms: 0 }
   // Producers connect now, so the first readers' requests neither wait for nor fail at the producer handshake.
   // Not awaited: a collector starts (and spools) while Kafka is down.
   delivery

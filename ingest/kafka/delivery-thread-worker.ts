@@ -3,7 +3,7 @@
 // one acknowledged Produce request are all answered in one message.
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
 import { createLogger } from '../../infra/logger.ts'
-import type { DeliveryWorkerData, FromWorker, SentStats, ToWorker, WireError } from './delivery-thread.ts'
+import type { DeliveryWorkerData, FromWorker, ToWorker, WireError } from './delivery-thread.ts'
 import { createCollectorKafka, createKafkaDelivery } from './kafka-deliver.ts'
 import type { OutRecord } from './sink.ts'
 
@@ -12,19 +12,13 @@ const port: MessagePort = parentPort
 const data = workerData as DeliveryWorkerData
 const log = createLogger({ level: data.logLevel, name: data.logName }).child({ component: 'kafka-delivery' })
 const { kafka, sockets } = createCollectorKafka(data.settings, log)
-const stats: SentStats = { sends: 0, records: 0, ms: 0 }
 const delivery = createKafkaDelivery(kafka, {
   sockets,
   ...(data.producers ? { producers: data.producers } : {}),
-  onSent(records, ms) {
-    stats.sends++
-    stats.records += records
-    stats.ms += ms
-  },
 })
 
 function wireError(err: unknown): WireError {
-  const e = err as { name?: unknown; message?: unknown; code?: unknown; retriable?: unknown }
+  const e = err as { name?: unknown; message?: unknown; code?: unknown }
   return {
     name: typeof e?.name === 'string' ? e.name : 'Error',
     message: typeof e?.message === 'string' ? e.message : String(err),
@@ -40,7 +34,7 @@ function answer(id: number, error?: WireError): void {
   answering = true
   queueMicrotask(() => {
     answering = false
-    const msg: FromWorker = { kind: 'done', results: answers, stats: { ...stats } }
+    const msg: FromWorker = { kind: 'done', results: answers, stats: delivery.stats() }
     answers = []
     port.postMessage(msg)
   })
@@ -49,12 +43,12 @@ function answer(id: number, error?: WireError): void {
 // Producers connect now, not at the first reader's request; a failure is reported, and retried at the next send.
 function connect(): void {
   delivery.connect().then(
-    () => port.postMessage({ kind: 'connected', stats: { ...stats } } satisfies FromWorker),
+    () => port.postMessage({ kind: 'connected', stats: delivery.stats() } satisfies FromWorker),
     (err: unknown) =>
       port.postMessage({
         kind: 'connected',
         error: wireError(err),
-        stats: { ...stats },
+        stats: delivery.stats(),
       } satisfies FromWorker),
   )
 }
@@ -86,7 +80,7 @@ port.on('message', (msg: ToWorker) => {
   } else if (msg.kind === 'close') {
     delivery.close({ timeoutMs: msg.timeoutMs }).then(
       (result) => {
-        const out: FromWorker = { kind: 'closed', result, stats: { ...stats } }
+        const out: FromWorker = { kind: 'closed', result, stats: delivery.stats() }
         port.postMessage(out)
       },
       (err: unknown) => {
@@ -94,7 +88,7 @@ port.on('message', (msg: ToWorker) => {
         const out: FromWorker = {
           kind: 'closed',
           result: { settled: false, socketsDestroyed: sockets.destroyAll() },
-          stats,
+          stats: delivery.stats(),
         }
         port.postMessage(out)
       },

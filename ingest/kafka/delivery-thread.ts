@@ -19,6 +19,7 @@ import {
   type KafkaDelivery,
   type KafkaDeliveryClosed,
   KafkaDeliveryClosedError,
+  type SentStats,
 } from './kafka-deliver.ts'
 import type { OutRecord } from './sink.ts'
 
@@ -35,13 +36,6 @@ export interface WireError {
   name: string
   message: string
   code?: string
-}
-
-/** Produce requests acknowledged so far, the records they carried and their summed duration in ms. */
-export interface SentStats {
-  sends: number
-  records: number
-  ms: number
 }
 
 /** Records of several requests in one message: their values packed into one transferred buffer. */
@@ -61,11 +55,6 @@ export type FromWorker =
   | { kind: 'done'; results: Array<{ id: number; error?: WireError }>; stats: SentStats }
   | { kind: 'connected'; error?: WireError; stats: SentStats }
   | { kind: 'closed'; result: KafkaDeliveryClosed; stats: SentStats }
-
-export interface ThreadedKafkaDelivery extends KafkaDelivery {
-  /** Cumulative produce statistics of the delivery thread(s), as of their latest answer. */
-  stats(): SentStats
-}
 
 export interface ThreadedKafkaDeliveryOptions {
   settings: KafkaSettings
@@ -94,12 +83,13 @@ function fromWire(e: WireError): Error {
 }
 
 /**
+ * `stats()` counts every thread this delivery started, as of each one's latest answer.
  * @example
  * const delivery = createThreadedKafkaDelivery({ settings: config.kafka, log })
  * await delivery.deliver(records) // acknowledged by Kafka
  * await delivery.close({ timeoutMs: 3000 })
  */
-export function createThreadedKafkaDelivery(opts: ThreadedKafkaDeliveryOptions): ThreadedKafkaDelivery {
+export function createThreadedKafkaDelivery(opts: ThreadedKafkaDeliveryOptions): KafkaDelivery {
   const { log } = opts
   const data: DeliveryWorkerData = {
     settings: opts.settings,
@@ -163,14 +153,11 @@ export function createThreadedKafkaDelivery(opts: ThreadedKafkaDeliveryOptions):
       past.records += live.records
       past.ms += live.ms
       live = { sends: 0, records: 0, ms: 0 }
+      const exited = new Error(`the Kafka delivery thread exited (code ${code})`)
       const waiters = connectWaiters
       connectWaiters = []
-      for (const c of waiters) c.reject(new Error(`the Kafka delivery thread exited (code ${code})`))
-      failPending(
-        closed
-          ? new KafkaDeliveryClosedError()
-          : new Error(`the Kafka delivery thread exited (code ${code})`),
-      )
+      for (const c of waiters) c.reject(exited)
+      failPending(closed ? new KafkaDeliveryClosedError() : exited)
       onClosed?.({ settled: false, socketsDestroyed: 0 })
     })
     return w

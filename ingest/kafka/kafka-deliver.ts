@@ -48,6 +48,13 @@ export function createCollectorKafka(
   return { kafka, sockets }
 }
 
+/** Produce requests Kafka acknowledged, the records they carried and their summed duration in ms. */
+export interface SentStats {
+  sends: number
+  records: number
+  ms: number
+}
+
 /** `deliver` after `close`: nothing was sent; the caller keeps the records (spool) and retries after a restart. */
 export class KafkaDeliveryClosedError extends AppError {
   constructor() {
@@ -71,6 +78,8 @@ export interface KafkaDelivery {
    * not connect is connected again at its next send.
    */
   connect(): Promise<void>
+  /** What the producers have had acknowledged so far (a fresh object each call). */
+  stats(): SentStats
   /**
    * Stops taking records (later `deliver` calls reject with {@link KafkaDeliveryClosedError}; queued ones too),
    * waits up to `timeoutMs` for the sends in flight and the producers' disconnect, then destroys what is left
@@ -88,8 +97,6 @@ export interface KafkaDeliveryOptions {
    * so a stopped collector exits even when kafkajs reconnected a broker after its disconnect.
    */
   sockets?: KafkaSockets
-  /** Called after every produce request that was acknowledged: its record count and duration (metrics). */
-  onSent?: (records: number, ms: number) => void
 }
 
 /** FNV-1a of the key: a stable shard per reader (the same key always takes the same producer). */
@@ -135,11 +142,7 @@ interface Shard {
   close(): Promise<void>
 }
 
-function createShard(
-  kafka: Kafka,
-  compression: CompressionTypes,
-  onSent: KafkaDeliveryOptions['onSent'],
-): Shard {
+function createShard(kafka: Kafka, compression: CompressionTypes, sent: SentStats): Shard {
   let producer: Producer | undefined
   let connecting: Promise<Producer> | undefined
   let closed = false
@@ -190,7 +193,9 @@ function createShard(
         timeout: 10_000,
         topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       })
-      onSent?.(records.length, performance.now() - started)
+      sent.sends++
+      sent.records += records.length
+      sent.ms += performance.now() - started
     } catch (err) {
       // A producer that failed may hold a broken connection; start afresh next time.
       producer = undefined
@@ -281,7 +286,8 @@ export function createKafkaDelivery(kafka: Kafka, opts: KafkaDeliveryOptions = {
   const compression = opts.compression === false ? CompressionTypes.None : CompressionTypes.GZIP
   useFastGzip()
   const count = Math.max(1, Math.floor(opts.producers ?? DEFAULT_PRODUCERS))
-  const shards = Array.from({ length: count }, () => createShard(kafka, compression, opts.onSent))
+  const sent: SentStats = { sends: 0, records: 0, ms: 0 }
+  const shards = Array.from({ length: count }, () => createShard(kafka, compression, sent))
 
   return {
     async deliver(records: OutRecord[]) {
@@ -300,6 +306,7 @@ export function createKafkaDelivery(kafka: Kafka, opts: KafkaDeliveryOptions = {
     async connect() {
       await Promise.all(shards.map((s) => s.connect()))
     },
+    stats: () => ({ ...sent }),
     async close(closeOpts = {}) {
       const settled = await settlesWithin(
         Promise.all(shards.map((s) => s.close())),
